@@ -1,0 +1,136 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FilterlabError } from '../errors.js';
+import { decodeImage, type DecodeLimits, type ImageInfo } from '../image/decode.js';
+import { encodeImage } from '../image/encode.js';
+import { EXTENSIONS, type OutputFormat } from '../image/formats.js';
+import type { OutputMeta, Progress, Runner } from './compile.js';
+
+export interface ApplyOptions {
+  params?: Record<string, unknown>;
+  seed?: number;
+  /** Output format; default the filter's `output.format`. */
+  format?: OutputFormat;
+  quality?: number;
+  limits?: Partial<DecodeLimits>;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface ApplyResult {
+  bytes: Buffer;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  meta: OutputMeta & {
+    source: Pick<ImageInfo, 'format' | 'width' | 'height' | 'orientation'>;
+    output: { format: OutputFormat };
+  };
+  timings: { decodeMs: number; runMs: number; encodeMs: number };
+}
+
+/** Decode, run and encode one photo held in memory: what the CLI, the server and the lab share. */
+export async function applyToBytes(
+  runner: Runner,
+  input: Uint8Array,
+  name: string,
+  o: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const t0 = performance.now();
+  const { image, info } = await decodeImage(input, {
+    name,
+    ...(o.limits ? { limits: o.limits } : {}),
+  });
+  const t1 = performance.now();
+  const result = await runner.run(image, {
+    ...(o.params ? { params: o.params } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    sourceHash: info.sourceHash,
+  });
+  const t2 = performance.now();
+  const format = o.format ?? runner.spec.output.format;
+  const quality = o.quality ?? runner.spec.output.quality;
+  const bytes = await encodeImage(result.image, { format, ...(quality ? { quality } : {}) });
+  const t3 = performance.now();
+  return {
+    bytes,
+    format,
+    width: result.image.width,
+    height: result.image.height,
+    meta: {
+      ...result.meta,
+      source: {
+        format: info.format,
+        width: info.width,
+        height: info.height,
+        orientation: info.orientation,
+      },
+      output: { format },
+    },
+    timings: { decodeMs: t1 - t0, runMs: t2 - t1, encodeMs: t3 - t2 },
+  };
+}
+
+export interface FileResult {
+  input: string;
+  output: string;
+  sidecar?: string;
+  result: ApplyResult;
+}
+
+/**
+ * Apply a filter to a file and write `<outDir>/<name>.<ext>` plus a `<name>.<ext>.json` sidecar
+ * with what reproduces it. Files are written to a temporary name and renamed, so an
+ * interrupted or failed run never leaves a partial output behind.
+ */
+export async function applyToFile(
+  runner: Runner,
+  file: string,
+  outDir: string,
+  o: ApplyOptions & { outputName?: string; sidecar?: boolean } = {},
+): Promise<FileResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (cause) {
+    throw new FilterlabError(
+      'FL_ERR_IO',
+      `Expected a readable file at ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`,
+      {
+        cause,
+        details: { file },
+      },
+    );
+  }
+  const result = await applyToBytes(runner, bytes, file, o);
+  const base = o.outputName ?? path.parse(file).name;
+  const output = path.join(outDir, base + EXTENSIONS[result.format]);
+  await writeAtomic(output, result.bytes);
+  let sidecar: string | undefined;
+  if (o.sidecar !== false) {
+    sidecar = `${output}.json`;
+    await writeAtomic(
+      sidecar,
+      JSON.stringify({ ...result.meta, input: path.basename(file) }, null, 2) + '\n',
+    );
+  }
+  return { input: file, output, ...(sidecar ? { sidecar } : {}), result };
+}
+
+export async function writeAtomic(target: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(tmp, data);
+    await rename(tmp, target);
+  } catch (cause) {
+    await rm(tmp, { force: true });
+    throw new FilterlabError(
+      'FL_ERR_IO',
+      `Expected to write ${target} but could not: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      { cause, details: { file: target } },
+    );
+  }
+}

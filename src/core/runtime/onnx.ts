@@ -1,0 +1,198 @@
+/**
+ * The ONNX Runtime seam: the one module that imports onnxruntime-node. Everything else sees
+ * filterlab's Tensor type and the OnnxSession interface below.
+ */
+import * as ort from 'onnxruntime-node';
+import { FilterlabError, throwIfAborted } from '../errors.js';
+import type { Tensor, TensorType } from '../tensor/tensor.js';
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'coreml' | 'dml' | 'tensorrt' | 'webgpu';
+export type GraphOptimization = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface OnnxSessionOptions {
+  /** Threads for one operator (intra-op); default: ORT's choice (all cores). */
+  threads?: number;
+  /** Threads across operators; only used with parallel execution. Default 1. */
+  interOpThreads?: number;
+  graphOptimization?: GraphOptimization;
+  /** Tried in order; ORT falls back along the list. Default ['cpu']. */
+  executionProviders?: ExecutionProvider[];
+}
+
+export interface TensorInfo {
+  name: string;
+  /** undefined for non-tensor values (sequences, maps). */
+  type: TensorType | 'other' | undefined;
+  /** Numbers for fixed dimensions, names for symbolic ones; empty when unknown. */
+  shape: readonly (number | string)[];
+}
+
+export interface OnnxSession {
+  readonly key: string;
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  run(
+    feeds: Record<string, Tensor>,
+    options?: { signal?: AbortSignal; outputs?: string[] },
+  ): Promise<Record<string, Tensor>>;
+}
+
+export interface OnnxModelSource {
+  /** Absolute path of the .onnx file. */
+  path: string;
+  /** Content hash of the model: sessions are cached by hash + options. */
+  hash: string;
+}
+
+const TYPES: Record<string, TensorType> = {
+  float32: 'float32',
+  float16: 'float16',
+  int32: 'int32',
+  int64: 'int64',
+  uint8: 'uint8',
+  int8: 'int8',
+  bool: 'bool',
+};
+
+/**
+ * Owns the ONNX sessions of one Context. Sessions are cached by model hash + options, so that
+ * filters compiled in the same context share a loaded model.
+ */
+export class OnnxRuntime {
+  private readonly sessions = new Map<string, Promise<SessionHandle>>();
+
+  async session(source: OnnxModelSource, options: OnnxSessionOptions = {}): Promise<OnnxSession> {
+    const key = sessionKey(source.hash, options);
+    let pending = this.sessions.get(key);
+    if (!pending) {
+      pending = SessionHandle.create(key, source.path, options);
+      this.sessions.set(key, pending);
+      pending.catch(() => this.sessions.delete(key));
+    }
+    return pending;
+  }
+
+  /** Release one cached session (e.g. when a memory budget evicts it). */
+  async release(key: string): Promise<void> {
+    const pending = this.sessions.get(key);
+    if (!pending) return;
+    this.sessions.delete(key);
+    const handle = await pending.catch(() => undefined);
+    await handle?.release();
+  }
+
+  get cachedKeys(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.sessions.keys()];
+    await Promise.all(all.map((k) => this.release(k)));
+  }
+}
+
+function sessionKey(hash: string, o: OnnxSessionOptions): string {
+  return [
+    hash,
+    o.threads ?? 0,
+    o.interOpThreads ?? 1,
+    o.graphOptimization ?? 'all',
+    (o.executionProviders ?? ['cpu']).join('+'),
+  ].join(':');
+}
+
+class SessionHandle implements OnnxSession {
+  private constructor(
+    readonly key: string,
+    private readonly session: ort.InferenceSession,
+    readonly inputs: readonly TensorInfo[],
+    readonly outputs: readonly TensorInfo[],
+  ) {}
+
+  static async create(key: string, file: string, o: OnnxSessionOptions): Promise<SessionHandle> {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(file, {
+        executionProviders: o.executionProviders ?? ['cpu'],
+        graphOptimizationLevel: o.graphOptimization ?? 'all',
+        ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
+        interOpNumThreads: o.interOpThreads ?? 1,
+        logSeverityLevel: 3,
+      });
+    } catch (cause) {
+      throw new FilterlabError(
+        'FL_ERR_MODEL_LOAD',
+        `ONNX Runtime could not load ${file}: ${message(cause)}`,
+        {
+          cause,
+          details: { file },
+        },
+      );
+    }
+    return new SessionHandle(
+      key,
+      session,
+      session.inputMetadata.map(info),
+      session.outputMetadata.map(info),
+    );
+  }
+
+  async run(
+    feeds: Record<string, Tensor>,
+    options: { signal?: AbortSignal; outputs?: string[] } = {},
+  ): Promise<Record<string, Tensor>> {
+    throwIfAborted(options.signal);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = options.outputs
+        ? await this.session.run(ortFeeds, options.outputs)
+        : await this.session.run(ortFeeds);
+    } catch (cause) {
+      const shapes = Object.entries(feeds)
+        .map(([n, t]) => `${n}: ${t.type}[${t.dims.join(',')}]`)
+        .join(', ');
+      throw new FilterlabError(
+        'FL_ERR_INFERENCE',
+        `ONNX Runtime failed on inputs {${shapes}}: ${message(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+    throwIfAborted(options.signal);
+    const out: Record<string, Tensor> = {};
+    for (const [name, value] of Object.entries(results))
+      out[name] = fromOrt(value as ort.Tensor, name);
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function info(meta: ort.InferenceSession.ValueMetadata): TensorInfo {
+  if (!meta.isTensor) return { name: meta.name, type: 'other', shape: [] };
+  return { name: meta.name, type: TYPES[meta.type] ?? 'other', shape: meta.shape };
+}
+
+function toOrt(t: Tensor): ort.Tensor {
+  return new ort.Tensor(t.type, t.data, t.dims);
+}
+
+function fromOrt(t: ort.Tensor, name: string): Tensor {
+  const type = TYPES[t.type];
+  if (!type) {
+    throw new FilterlabError(
+      'FL_ERR_MODEL_CONTRACT',
+      `Expected a numeric tensor for output ${name} but received ${t.type}`,
+    );
+  }
+  return { type, dims: [...t.dims], data: t.data as Tensor['data'] };
+}
+
+function message(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import { FilterlabError } from '../errors.js';
+import type { Image } from '../image/image.js';
+import { cropImage, resizeImage } from '../image/resize.js';
+import { ImageIoSchema, type ImageIo } from '../models/manifest.js';
+import type { InstalledModel } from '../models/store.js';
+import type { OnnxSession, TensorInfo } from '../runtime/onnx.js';
+import { imageToTensor, tensorToImage } from '../tensor/image-tensor.js';
+import { letterbox, padImage, unletterbox } from '../tensor/letterbox.js';
+import { runTiled } from '../tensor/tiles.js';
+import { blend } from './blend.js';
+import { defineStep } from './step.js';
+
+export const OnnxImageOptionsSchema = z.strictObject({
+  /** Installed model id ("anime-gan", "anime-gan@2") or a path to a model folder, relative to the spec. */
+  model: z.string().min(1),
+  /** How to meet a fixed or maximum input size: tiles (seams feathered), letterbox, or plain resize. */
+  fit: z.enum(['auto', 'tile', 'letterbox', 'resize']).default('auto'),
+  /** Override the manifest's tiling. */
+  tile: z
+    .strictObject({ size: z.number().int().min(16), overlap: z.number().int().min(0) })
+    .optional(),
+  /** Mix of model output and input: 1 = model output only. */
+  strength: z.number().min(0).max(1).default(1),
+  /** ONNX Runtime threads for this model (default: the context's setting). */
+  threads: z.number().int().min(1).max(256).optional(),
+  graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+  executionProviders: z
+    .array(z.enum(['cpu', 'cuda', 'coreml', 'dml', 'tensorrt', 'webgpu']))
+    .optional(),
+});
+export type OnnxImageOptions = z.infer<typeof OnnxImageOptionsSchema>;
+
+/** An image-to-image ONNX model with its I/O contract, ready to run on whole images. */
+export class OnnxImageModel {
+  private constructor(
+    readonly model: InstalledModel,
+    private readonly session: OnnxSession,
+    readonly io: ImageIo,
+    private readonly inputName: string,
+    private readonly outputName: string,
+  ) {}
+
+  static async load(model: InstalledModel, session: OnnxSession): Promise<OnnxImageModel> {
+    const io = model.manifest.io ?? inferIo(session.inputs[0], model.manifest.id);
+    const inputName = io.inputName ?? session.inputs[0]?.name;
+    const outputName = io.outputName ?? session.outputs[0]?.name;
+    const input = session.inputs.find((i) => i.name === inputName);
+    if (!input || !outputName || !session.outputs.some((o) => o.name === outputName)) {
+      throw new FilterlabError(
+        'FL_ERR_MODEL_CONTRACT',
+        `Expected model ${model.manifest.id} to have input ${inputName ?? '(any)'} and output ${outputName ?? '(any)'} ` +
+          `but it has inputs [${session.inputs.map((i) => i.name).join(', ')}] and outputs [${session.outputs.map((o) => o.name).join(', ')}]`,
+      );
+    }
+    checkInputShape(input, io, model.manifest.id);
+    return new OnnxImageModel(model, session, io, inputName!, outputName);
+  }
+
+  /** One forward pass on an image that already meets the size rule. */
+  async runOnce(image: Image, signal?: AbortSignal): Promise<Image> {
+    const feeds = { [this.inputName]: imageToTensor(image, this.io.input) };
+    const out = await this.session.run(feeds, {
+      ...(signal ? { signal } : {}),
+      outputs: [this.outputName],
+    });
+    return tensorToImage(
+      out[this.outputName]!,
+      this.io.output ?? this.io.input,
+      `${this.model.manifest.id}.${this.outputName}`,
+    );
+  }
+
+  /** Run on an image of any size, meeting the model's size rule by padding, tiling or letterboxing. */
+  async run(
+    image: Image,
+    o: Pick<OnnxImageOptions, 'fit' | 'tile'>,
+    signal?: AbortSignal,
+    onProgress?: (f: number) => void,
+  ): Promise<Image> {
+    const { io } = this;
+    const scale = io.scale;
+    const tile = o.tile ?? io.tile;
+    const run = (img: Image) => this.runOnce(img, signal);
+    const tiled = (size: number, overlap: number) =>
+      runTiled(
+        image,
+        {
+          size,
+          overlap,
+          scale,
+          ...(signal ? { signal } : {}),
+          onTile: (d, t) => onProgress?.(d / t),
+        },
+        run,
+      );
+    const size = io.size;
+    if (size.kind === 'fixed') {
+      const square = size.width === size.height;
+      const fit = o.fit === 'auto' ? (square && tile ? 'tile' : 'letterbox') : o.fit;
+      if (fit === 'tile') {
+        if (!square)
+          throw new FilterlabError(
+            'FL_ERR_MODEL_CONTRACT',
+            `Tiling needs a square fixed input but ${this.model.manifest.id} takes ${size.width}x${size.height}`,
+          );
+        return tiled(size.width, Math.min(tile?.overlap ?? 16, Math.floor(size.width / 4)));
+      }
+      if (fit === 'letterbox') {
+        const boxed = letterbox(image, size.width, size.height);
+        return unletterbox(
+          await run(boxed.image),
+          boxed.box,
+          scale,
+          Math.round(image.width * scale),
+          Math.round(image.height * scale),
+        );
+      }
+      const out = await run(resizeImage(image, size.width, size.height));
+      return resizeImage(out, Math.round(image.width * scale), Math.round(image.height * scale));
+    }
+    const longSide = Math.max(image.width, image.height);
+    if ((o.fit === 'tile' && tile) || (io.maxSide && longSide > io.maxSide && o.fit !== 'resize')) {
+      const t = tile ?? { size: io.maxSide!, overlap: 32 };
+      return tiled(roundUp(t.size, size.kind === 'multiple' ? size.of : 1), t.overlap);
+    }
+    if (io.maxSide && longSide > io.maxSide) {
+      const k = io.maxSide / longSide;
+      const small = resizeImage(
+        image,
+        Math.max(1, Math.round(image.width * k)),
+        Math.max(1, Math.round(image.height * k)),
+      );
+      const out = await this.run(small, { fit: 'auto' }, signal);
+      return resizeImage(out, Math.round(image.width * scale), Math.round(image.height * scale));
+    }
+    if (size.kind === 'multiple') {
+      const w = roundUp(image.width, size.of);
+      const h = roundUp(image.height, size.of);
+      const out = await run(padImage(image, w, h));
+      return w === image.width && h === image.height
+        ? out
+        : cropImage(out, 0, 0, Math.round(image.width * scale), Math.round(image.height * scale));
+    }
+    return run(image);
+  }
+}
+
+function roundUp(v: number, of: number): number {
+  return Math.ceil(v / of) * of;
+}
+
+/** Without an io contract in the manifest, read layout and size from the model's input shape. */
+function inferIo(input: TensorInfo | undefined, id: string): ImageIo {
+  const shape = input?.shape ?? [];
+  const nhwc = shape.length === 4 && shape[3] === 3 && shape[1] !== 3;
+  const [h, w] = nhwc ? [shape[1], shape[2]] : [shape[2], shape[3]];
+  const fixed = typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0;
+  if (shape.length !== 4) {
+    throw new FilterlabError(
+      'FL_ERR_MODEL_CONTRACT',
+      `Expected model ${id} to take one 4-D image tensor but its first input has shape [${shape.join(', ')}]; add an io contract to its model.json`,
+    );
+  }
+  return ImageIoSchema.parse({
+    input: { layout: nhwc ? 'nhwc' : 'nchw' },
+    size: fixed ? { kind: 'fixed', width: w, height: h } : { kind: 'any' },
+  });
+}
+
+function checkInputShape(input: TensorInfo, io: ImageIo, id: string): void {
+  const shape = input.shape;
+  if (shape.length === 0) return; // unknown: trust the manifest
+  const channelAxis = io.input.layout === 'nchw' ? 1 : 3;
+  const channels = shape[channelAxis];
+  if (shape.length !== 4 || (typeof channels === 'number' && channels !== 3)) {
+    throw new FilterlabError(
+      'FL_ERR_MODEL_CONTRACT',
+      `Expected model ${id} input ${input.name} to be [1, ${io.input.layout === 'nchw' ? '3, H, W' : 'H, W, 3'}] (layout ${io.input.layout}) ` +
+        `but it is [${shape.join(', ')}]`,
+    );
+  }
+  if (input.type && input.type !== 'float32') {
+    throw new FilterlabError(
+      'FL_ERR_MODEL_CONTRACT',
+      `Expected model ${id} input ${input.name} to be float32 but it is ${input.type}`,
+    );
+  }
+}
+
+export const onnxImageStep = defineStep({
+  type: 'onnx.image',
+  summary:
+    'Run an image-to-image ONNX model (stylizer, upscaler, restorer) through its I/O contract',
+  options: OnnxImageOptionsSchema,
+  produces: 'image',
+  async prepare(options, env) {
+    const model = await env.resolveModel(options.model);
+    if (model.manifest.format !== 'onnx') {
+      throw new FilterlabError(
+        'FL_ERR_MODEL_CONTRACT',
+        `Expected an onnx model for onnx.image but ${model.manifest.id} is ${model.manifest.format}`,
+      );
+    }
+    const session = await env.ctx.onnx.session(
+      { path: model.entry, hash: model.hash },
+      {
+        ...env.ctx.sessionOptions,
+        ...(options.threads ? { threads: options.threads } : {}),
+        ...(options.graphOptimization ? { graphOptimization: options.graphOptimization } : {}),
+        ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
+      },
+    );
+    const runner = await OnnxImageModel.load(model, session);
+    return {
+      async run({ input, options: o, run }) {
+        const out = await runner.run(input, o, run.signal, (f) => run.progress(f));
+        if (o.strength >= 1) return { kind: 'image', image: out };
+        const base =
+          out.width === input.width && out.height === input.height
+            ? input
+            : resizeImage(input, out.width, out.height);
+        return {
+          kind: 'image',
+          image: blend(base, out, undefined, { invert: false, feather: 0, strength: o.strength }),
+        };
+      },
+    };
+  },
+});
