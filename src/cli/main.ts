@@ -5,6 +5,7 @@ import { registerApply } from './commands/apply.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFilters } from './commands/filters.js';
 import { registerModels } from './commands/models.js';
+import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(io: Io): Command {
   registerFilters(program, io);
   registerModels(program, io);
   registerDemo(program, io);
+  registerServe(program, io);
   return program;
 }
 

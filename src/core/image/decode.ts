@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { FilterlabError } from '../errors.js';
+import { FilterlabError, isFilterlabError } from '../errors.js';
 import { decodeHeic } from './heic.js';
 import { createImage, type Image } from './image.js';
 import { describeBytes, sniffFormat, type ImageFormat } from './formats.js';
@@ -79,28 +79,39 @@ export async function decodeImage(
       { details: { file: name } },
     );
   }
-  const sourceHash = hashBytes(bytes);
-  if (format === 'heic') {
-    const heic = await decodeHeic(bytes, name, limits.maxPixels);
-    return decodeRaw(
-      heic.rgba,
-      heic.width,
-      heic.height,
-      { format, sourceHash, bytes: bytes.length, name },
-      options,
-    );
+  const source = { format, sourceHash: hashBytes(bytes), bytes: bytes.length, name };
+  if (format !== 'heic') return decodeWithSharp(bytes, source, limits, options);
+  // libvips decodes HEIF whose codec its libheif was built with (AV1 in the prebuilt sharp);
+  // heic-decode's libheif brings the HEVC decoder that most phone photos need.
+  try {
+    return await decodeWithSharp(bytes, source, limits, options);
+  } catch (error) {
+    if (isFilterlabError(error, 'FL_ERR_IMAGE_TOO_LARGE')) throw error;
   }
+  const heic = await decodeHeic(bytes, name, limits.maxPixels);
+  return decodeRaw(heic.rgba, heic.width, heic.height, source, options);
+}
 
-  const input = () =>
-    sharp(bytes, {
-      limitInputPixels: limits.maxPixels,
-      pages: 1,
-      failOn: 'error',
-      sequentialRead: true,
-    });
+interface Source {
+  format: ImageFormat;
+  sourceHash: string;
+  bytes: number;
+  name: string;
+}
+
+async function decodeWithSharp(
+  bytes: Uint8Array,
+  source: Source,
+  limits: DecodeLimits,
+  options: DecodeOptions,
+): Promise<DecodedImage> {
+  const { format, name } = source;
+  const input = (limitInputPixels: number | false) =>
+    sharp(bytes, { limitInputPixels, pages: 1, failOn: 'error', sequentialRead: true });
   let meta: Metadata;
   try {
-    meta = await input().metadata();
+    // The header read has no pixel limit of its own, so that a bomb is reported as too large.
+    meta = await input(false).metadata();
   } catch (cause) {
     throw corrupt(name, format, cause);
   }
@@ -109,16 +120,17 @@ export async function decodeImage(
   if (width * height > limits.maxPixels) {
     throw tooLarge(name, `at most ${limits.maxPixels} pixels`, `${width}x${height}`, limits);
   }
-  const orientation = meta.orientation ?? 1;
   const sixteenBit = meta.depth === 'ushort';
-  let pipeline = input().rotate();
+  let pipeline = input(limits.maxPixels).rotate();
   if (meta.hasAlpha)
     pipeline = pipeline.flatten({ background: options.background ?? { r: 255, g: 255, b: 255 } });
   pipeline = pipeline.toColourspace(sixteenBit ? 'rgb16' : 'srgb').removeAlpha();
 
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    raw = await pipeline.raw(sixteenBit ? { depth: 'ushort' } : {}).toBuffer({
+      resolveWithObject: true,
+    });
   } catch (cause) {
     throw corrupt(name, format, cause);
   }
@@ -130,29 +142,34 @@ export async function decodeImage(
       new Error(`decoder produced ${info.channels} channels instead of 3`),
     );
   }
-  const image = createImage(info.width, info.height);
-  const out = image.data;
-  if (sixteenBit) {
-    const src = new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = src[i]! / 65535;
-  } else {
-    const src = raw.data;
-    for (let i = 0; i < out.length; i++) out[i] = src[i]! / 255;
-  }
   return {
-    image,
+    image: toFloatImage(raw.data, info),
     info: {
       format,
       width: info.width,
       height: info.height,
-      orientation,
+      orientation: meta.orientation ?? 1,
       hasAlpha: meta.hasAlpha ?? false,
       space: meta.space ?? 'unknown',
       depth: meta.depth ?? 'unknown',
-      bytes: bytes.length,
-      sourceHash,
+      bytes: source.bytes,
+      sourceHash: source.sourceHash,
     },
   };
+}
+
+function toFloatImage(data: Buffer, info: OutputInfo): Image {
+  const image = createImage(info.width, info.height);
+  const out = image.data;
+  if (info.depth === 'ushort') {
+    // a Uint16Array view needs an even byte offset; copy in the rare case it is odd
+    const bytes = data.byteOffset % 2 === 0 ? data : Uint8Array.from(data);
+    const src = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = src[i]! / 65535;
+  } else {
+    for (let i = 0; i < out.length; i++) out[i] = data[i]! / 255;
+  }
+  return image;
 }
 
 /** Read and decode a file; errors name the file. */
@@ -177,7 +194,7 @@ async function decodeRaw(
   rgba: Uint8Array,
   width: number,
   height: number,
-  source: { format: ImageFormat; sourceHash: string; bytes: number; name: string },
+  source: Source,
   options: DecodeOptions,
 ): Promise<DecodedImage> {
   const bg = options.background ?? { r: 255, g: 255, b: 255 };
@@ -226,4 +243,46 @@ function tooLarge(
       details: { file: name, ...limits },
     },
   );
+}
+
+export interface ImageHeader {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/**
+ * Check what an upload is from its header only: the sniffed format and the pixel size against
+ * the limits, without decoding pixels. Servers call this before accepting a file.
+ */
+export async function inspectImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<ImageHeader> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const name = options.name ?? 'image';
+  if (bytes.length === 0) {
+    throw new FilterlabError('FL_ERR_IMAGE_EMPTY', `Expected image bytes in ${name} but received an empty file`);
+  }
+  if (bytes.length > limits.maxBytes) {
+    throw tooLarge(name, `at most ${limits.maxBytes} bytes`, `${bytes.length} bytes`, limits);
+  }
+  const format = sniffFormat(bytes);
+  if (!format) {
+    throw new FilterlabError(
+      'FL_ERR_IMAGE_FORMAT',
+      `Expected a JPEG, PNG, WebP, AVIF, TIFF, GIF or HEIC image in ${name} but received ${describeBytes(bytes)}`,
+    );
+  }
+  if (format === 'heic') return { format, width: 0, height: 0, bytes: bytes.length };
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
+  } catch (cause) {
+    throw corrupt(name, format, cause);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (width * height > limits.maxPixels) {
+    throw tooLarge(name, `at most ${limits.maxPixels} pixels`, `${width}x${height}`, limits);
+  }
+  return { format, width, height, bytes: bytes.length };
 }

@@ -59,25 +59,29 @@ const TYPES: Record<string, TensorType> = {
  * filters compiled in the same context share a loaded model.
  */
 export class OnnxRuntime {
-  private readonly sessions = new Map<string, Promise<SessionHandle>>();
+  private readonly sessions = new Map<string, { pending: Promise<SessionHandle>; refs: number }>();
 
+  /** Open (or share) a session; each call must be matched by one `release(session.key)`. */
   async session(source: OnnxModelSource, options: OnnxSessionOptions = {}): Promise<OnnxSession> {
     const key = sessionKey(source.hash, options);
-    let pending = this.sessions.get(key);
-    if (!pending) {
-      pending = SessionHandle.create(key, source.path, options);
-      this.sessions.set(key, pending);
+    let entry = this.sessions.get(key);
+    if (!entry) {
+      const pending = SessionHandle.create(key, source.path, options);
+      entry = { pending, refs: 0 };
+      this.sessions.set(key, entry);
       pending.catch(() => this.sessions.delete(key));
     }
-    return pending;
+    entry.refs++;
+    return entry.pending;
   }
 
-  /** Release one cached session (e.g. when a memory budget evicts it). */
+  /** Drop one reference; the native session is freed when nobody holds it any more. */
   async release(key: string): Promise<void> {
-    const pending = this.sessions.get(key);
-    if (!pending) return;
+    const entry = this.sessions.get(key);
+    if (!entry) return;
+    if (--entry.refs > 0) return;
     this.sessions.delete(key);
-    const handle = await pending.catch(() => undefined);
+    const handle = await entry.pending.catch(() => undefined);
     await handle?.release();
   }
 
@@ -86,8 +90,9 @@ export class OnnxRuntime {
   }
 
   async dispose(): Promise<void> {
-    const all = [...this.sessions.keys()];
-    await Promise.all(all.map((k) => this.release(k)));
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map(async (e) => (await e.pending.catch(() => undefined))?.release()));
   }
 }
 

@@ -211,8 +211,12 @@ export const onnxImageStep = defineStep({
         ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
       },
     );
-    const runner = await OnnxImageModel.load(model, session);
+    const runner = await OnnxImageModel.load(model, session).catch(async (error: unknown) => {
+      await env.ctx.onnx.release(session.key);
+      throw error;
+    });
     return {
+      dispose: () => env.ctx.onnx.release(session.key),
       async run({ input, options: o, run }) {
         const out = await runner.run(input, o, run.signal, (f) => run.progress(f));
         if (o.strength >= 1) return { kind: 'image', image: out };

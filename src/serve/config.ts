@@ -1,0 +1,110 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { FilterlabError } from '../core/errors.js';
+import { formatZodError } from '../core/zod-errors.js';
+
+const HOUR = 3_600_000;
+
+export const ServerConfigSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Folder for the queue database, stored blobs and API keys. */
+  dataDir: z.string().default('.filterlab'),
+  /** Worker processes started by `serve` (0 with --no-workers: the API only). */
+  workers: z.number().int().min(0).max(64).default(1),
+  /** "sqlite" (embedded, default) or a redis:// URL. */
+  queue: z.string().default('sqlite'),
+  /** "local" (files under dataDir, default) or s3://bucket/prefix. */
+  storage: z.string().default('local'),
+  /** Uploads and results are deleted this long after the job was created. */
+  retentionMs: z
+    .number()
+    .int()
+    .positive()
+    .default(24 * HOUR),
+  maxUploadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024),
+  maxPixels: z.number().int().positive().default(40_000_000),
+  /** Queued jobs beyond which uploads get 503 + Retry-After. */
+  maxQueueDepth: z.number().int().positive().default(200),
+  jobTimeoutMs: z.number().int().positive().default(120_000),
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  leaseMs: z.number().int().positive().default(30_000),
+  /** Per-worker memory cap for loaded models (MB of RSS); least recently used filters are unloaded beyond it. */
+  workerMemoryMb: z.number().int().positive().default(4096),
+  /** Open mode: no API key needed. Default: on for a loopback host, off otherwise. */
+  open: z.boolean().optional(),
+  /** Requests per minute per API key. */
+  rateLimitPerMinute: z.number().int().positive().default(120),
+  /** Jobs per day per API key. */
+  quotaPerDay: z.number().int().positive().default(5000),
+  /** Extra folders of filter specs to offer besides the built-ins. */
+  filtersDirs: z.array(z.string()).default([]),
+  /** Photo used to render filter thumbnails. */
+  samplePhoto: z.string().optional(),
+  /** Folder of lab runs listed by the web app. */
+  runsDir: z.string().default('runs'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
+
+export function parseServerConfig(input: ServerConfigInput): ServerConfig {
+  const result = ServerConfigSchema.safeParse(input);
+  if (!result.success)
+    throw new FilterlabError(
+      'FL_ERR_CONFIG',
+      `Invalid server configuration: ${formatZodError(result.error)}`,
+    );
+  return result.data;
+}
+
+/** Settings from the environment: PORT, HOST, FILTERLAB_*. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfigInput {
+  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const out: ServerConfigInput = {};
+  const set = <K extends keyof ServerConfigInput>(k: K, v: ServerConfigInput[K] | undefined) => {
+    if (v !== undefined && !(typeof v === 'number' && Number.isNaN(v))) out[k] = v;
+  };
+  set('port', num(env.PORT));
+  set('host', env.HOST);
+  set('dataDir', env.FILTERLAB_DATA);
+  set('workers', num(env.FILTERLAB_WORKERS));
+  set('queue', env.FILTERLAB_QUEUE);
+  set('storage', env.FILTERLAB_STORAGE);
+  set(
+    'retentionMs',
+    num(env.FILTERLAB_RETENTION_HOURS) !== undefined
+      ? num(env.FILTERLAB_RETENTION_HOURS)! * HOUR
+      : undefined,
+  );
+  set(
+    'open',
+    env.FILTERLAB_OPEN === undefined
+      ? undefined
+      : env.FILTERLAB_OPEN === '1' || env.FILTERLAB_OPEN === 'true',
+  );
+  set('samplePhoto', env.FILTERLAB_SAMPLE_PHOTO);
+  set('runsDir', env.FILTERLAB_RUNS);
+  return out;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+export function openMode(config: ServerConfig): boolean {
+  return config.open ?? isLoopback(config.host);
+}
+
+export function dataPath(config: ServerConfig, ...parts: string[]): string {
+  return path.resolve(config.dataDir, ...parts);
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(2, os.availableParallelism() - 1));
+}

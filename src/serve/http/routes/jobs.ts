@@ -1,0 +1,309 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FilterlabError } from '../../../core/errors.js';
+import { resolveParams } from '../../../core/filters/params.js';
+import { inspectImage } from '../../../core/image/decode.js';
+import { MIME_TYPES } from '../../../core/image/formats.js';
+import { isFinal, newJobId, type JobRecord } from '../../jobs.js';
+import { inputKey } from '../../storage/blob-store.js';
+import type { ServerDeps } from '../app.js';
+import { notFound } from '../errors.js';
+
+const DAY = 86_400_000;
+
+interface Upload {
+  filter?: string;
+  params: Record<string, unknown>;
+  seed?: number;
+  priority?: number;
+  image?: Buffer;
+}
+
+const jobIdParams = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' } },
+  required: ['id'],
+} as const;
+
+/** The job as clients see it. */
+export function jobView(job: JobRecord): Record<string, unknown> {
+  const base = `/v1/jobs/${job.id}`;
+  const meta = job.resultMeta ?? {};
+  return {
+    id: job.id,
+    status: job.status,
+    progress: job.progress,
+    filter: job.filter,
+    params: job.params,
+    seed: job.seed,
+    attempts: job.attempts,
+    createdAt: new Date(job.createdAt).toISOString(),
+    ...(job.startedAt ? { startedAt: new Date(job.startedAt).toISOString() } : {}),
+    ...(job.finishedAt ? { finishedAt: new Date(job.finishedAt).toISOString() } : {}),
+    expiresAt: new Date(job.expiresAt).toISOString(),
+    ...(job.error ? { error: job.error } : {}),
+    ...(job.status === 'succeeded'
+      ? {
+          result: {
+            url: `${base}/result`,
+            width: meta.width,
+            height: meta.height,
+            format: (meta.output as { format?: string })?.format,
+            versionId: meta.versionId,
+            meta,
+          },
+        }
+      : {}),
+    links: { self: base, events: `${base}/events`, result: `${base}/result` },
+  };
+}
+
+export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const { queue, store, catalog, config } = deps;
+
+  const owned = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobRecord> => {
+    const job = await queue.get(request.params.id);
+    if (!job || job.owner !== request.owner) throw notFound('job');
+    return job;
+  };
+
+  app.post(
+    '/v1/jobs',
+    {
+      schema: {
+        summary:
+          'Create a job: multipart upload with fields image (file), filter, params (JSON), seed',
+        consumes: ['multipart/form-data'],
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', maxLength: 128 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new FilterlabError(
+          'FL_ERR_CONTENT_TYPE',
+          `Expected multipart/form-data but received ${request.headers['content-type'] ?? 'no Content-Type'}`,
+        );
+      }
+      const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
+      if (idempotencyKey) {
+        const existing = await queue.findByIdempotencyKey(request.owner, idempotencyKey);
+        if (existing) {
+          await drain(request);
+          return reply.status(200).send(jobView(existing));
+        }
+      }
+      const upload = await readUpload(request);
+      if (!upload.filter)
+        throw new FilterlabError(
+          'FL_ERR_INVALID_ARGUMENT',
+          'Expected a "filter" field with a filter id but received none',
+        );
+      const { spec } = catalog.get(upload.filter);
+      const params = resolveParams(spec.params, upload.params, spec.id);
+      if (!upload.image)
+        throw new FilterlabError(
+          'FL_ERR_IMAGE_EMPTY',
+          'Expected an "image" file field but received none',
+        );
+      const header = await inspectImage(upload.image, {
+        name: 'upload',
+        limits: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
+      });
+      const used = await queue.countCreatedSince(request.owner, Date.now() - DAY);
+      const quota =
+        deps.keys.list().find((k) => k.id === request.owner)?.quotaPerDay ?? config.quotaPerDay;
+      if (used >= quota)
+        throw new FilterlabError(
+          'FL_ERR_QUOTA',
+          `Expected at most ${quota} jobs per day for this key; ${used} were created in the last 24 h`,
+        );
+
+      const id = newJobId();
+      await store.put(inputKey(id), upload.image, MIME_TYPES[header.format]);
+      let job: JobRecord;
+      try {
+        job = await queue.enqueue({
+          id,
+          owner: request.owner,
+          filter: spec.id,
+          params,
+          seed: upload.seed ?? 0,
+          priority: upload.priority ?? 0,
+          maxAttempts: config.maxAttempts,
+          inputKey: inputKey(id),
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+          expiresAt: Date.now() + config.retentionMs,
+        });
+      } catch (error) {
+        await store.delete(inputKey(id));
+        throw error;
+      }
+      deps.metrics.count('filterlab_jobs_created_total', { filter: spec.id }, 1, 'Jobs accepted');
+      return reply.status(202).header('location', `/v1/jobs/${id}`).send(jobView(job));
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id',
+    { schema: { summary: 'Job status and progress', params: jobIdParams } },
+    async (request) => jobView(await owned(request as FastifyRequest<{ Params: { id: string } }>)),
+  );
+
+  app.get(
+    '/v1/jobs/:id/result',
+    { schema: { summary: 'The result image', params: jobIdParams } },
+    async (request, reply) => {
+      const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      if (job.status !== 'succeeded' || !job.resultKey) {
+        throw new FilterlabError(
+          'FL_ERR_NOT_READY',
+          `Expected a succeeded job but job is ${job.status}${job.error ? ` (${job.error.code})` : ''}`,
+          {
+            details: { status: job.status, ...(job.error ? { error: job.error } : {}) },
+          },
+        );
+      }
+      const blob = await store.get(job.resultKey);
+      if (!blob) throw notFound('result (it expired or was deleted)');
+      return reply
+        .header('content-type', blob.contentType)
+        .header('cache-control', 'private, max-age=3600')
+        .header(
+          'content-disposition',
+          `inline; filename="${job.filter}-${job.id.slice(0, 8)}${extension(blob.contentType)}"`,
+        )
+        .send(blob.bytes);
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id/events',
+    { schema: { summary: 'Progress as server-sent events', params: jobIdParams } },
+    async (request, reply) => {
+      const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      streamEvents(deps, job, reply);
+    },
+  );
+
+  app.delete(
+    '/v1/jobs/:id',
+    { schema: { summary: 'Cancel a job and delete its files', params: jobIdParams } },
+    async (request, reply) => {
+      const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      if (!isFinal(job.status)) await queue.cancel(job.id);
+      await store.delete(job.inputKey);
+      if (job.resultKey) await store.delete(job.resultKey);
+      await queue.remove(job.id);
+      return reply.status(204).send();
+    },
+  );
+}
+
+function streamEvents(deps: ServerDeps, job: JobRecord, reply: FastifyReply): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  let lastRev = -1;
+  const send = (j: JobRecord) => {
+    if (j.rev <= lastRev) return;
+    lastRev = j.rev;
+    res.write(
+      `event: ${isFinal(j.status) ? j.status : 'progress'}\ndata: ${JSON.stringify(jobView(j))}\n\n`,
+    );
+    if (isFinal(j.status)) close();
+  };
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  const unsubscribe = deps.watcher.subscribe(job.id, send);
+  const close = () => {
+    clearInterval(keepAlive);
+    unsubscribe();
+    res.end();
+  };
+  res.on('close', close);
+  send(job);
+}
+
+async function readUpload(request: FastifyRequest): Promise<Upload> {
+  const upload: Upload = { params: {} };
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'image' && part.fieldname !== 'file') {
+        await part.toBuffer();
+        throw new FilterlabError(
+          'FL_ERR_INVALID_ARGUMENT',
+          `Expected the file in field "image" but received field "${part.fieldname}"`,
+        );
+      }
+      upload.image = await part.toBuffer();
+      continue;
+    }
+    const value = String(part.value);
+    switch (part.fieldname) {
+      case 'filter':
+        upload.filter = value;
+        break;
+      case 'params':
+        upload.params = parseJsonObject(value);
+        break;
+      case 'seed':
+        upload.seed = intField('seed', value, 0, 0xffffffff);
+        break;
+      case 'priority':
+        upload.priority = intField('priority', value, -10, 10);
+        break;
+      default:
+        // flat fields "param.strength=0.6" are accepted as parameters too (plain HTML forms)
+        if (part.fieldname.startsWith('param.')) upload.params[part.fieldname.slice(6)] = value;
+        else
+          throw new FilterlabError(
+            'FL_ERR_INVALID_ARGUMENT',
+            `Unknown field "${part.fieldname}": expected image, filter, params, seed, priority or param.<name>`,
+          );
+    }
+  }
+  return upload;
+}
+
+async function drain(request: FastifyRequest): Promise<void> {
+  for await (const part of request.parts()) if (part.type === 'file') await part.toBuffer();
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new FilterlabError(
+    'FL_ERR_PARAM_INVALID',
+    `Expected "params" to be a JSON object but received ${JSON.stringify(text.slice(0, 60))}`,
+  );
+}
+
+function intField(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new FilterlabError(
+      'FL_ERR_INVALID_ARGUMENT',
+      `Expected ${name} to be an integer in [${min}, ${max}] but received ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function extension(contentType: string): string {
+  return (
+    { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'image/avif': '.avif' }[
+      contentType
+    ] ?? ''
+  );
+}

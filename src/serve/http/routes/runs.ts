@@ -1,0 +1,41 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { ServerDeps } from '../app.js';
+import { notFound } from '../errors.js';
+
+const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Lab runs (folders with report.html and results.json) for the web app's runs page. */
+export function registerRunRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const root = path.resolve(deps.config.runsDir);
+
+  app.get('/v1/runs', { schema: { summary: 'Lab runs with a report' } }, async () => {
+    const names = await readdir(root).catch(() => [] as string[]);
+    const runs = [];
+    for (const name of names.filter((n) => RUN_ID.test(n))) {
+      const dir = path.join(root, name);
+      const report = await stat(path.join(dir, 'report.html')).catch(() => undefined);
+      if (!report) continue;
+      const summary = await readFile(path.join(dir, 'results.json'), 'utf8')
+        .then((t) => JSON.parse(t) as { verdict?: unknown; name?: unknown; experiment?: unknown })
+        .catch(() => ({}) as { verdict?: unknown; name?: unknown; experiment?: unknown });
+      runs.push({
+        id: name,
+        createdAt: report.mtime.toISOString(),
+        verdict: summary.verdict ?? null,
+        name: summary.name ?? summary.experiment ?? name,
+        report: `/runs/${name}/report.html`,
+      });
+    }
+    return { runs: runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) };
+  });
+
+  app.get('/runs/:id/report.html', { schema: { hide: true } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (!RUN_ID.test(id)) throw notFound('run');
+    const html = await readFile(path.join(root, id, 'report.html')).catch(() => undefined);
+    if (!html) throw notFound('run');
+    return reply.header('content-type', 'text/html; charset=utf-8').send(html);
+  });
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+/** One user request: an upload, a filter, parameters, a status, a result, an expiry. */
+export interface JobRecord {
+  id: string;
+  /** API key id that created the job; only it may see the job. */
+  owner: string;
+  filter: string;
+  params: Record<string, unknown>;
+  seed: number;
+  priority: number;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+  progress: number;
+  error?: JobError;
+  inputKey: string;
+  resultKey?: string;
+  resultMeta?: Record<string, unknown>;
+  idempotencyKey?: string;
+  cancelRequested: boolean;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  expiresAt: number;
+  /** Monotonic change counter, for watchers. */
+  rev: number;
+}
+
+export interface NewJob {
+  id: string;
+  owner: string;
+  filter: string;
+  params: Record<string, unknown>;
+  seed: number;
+  priority: number;
+  maxAttempts: number;
+  inputKey: string;
+  idempotencyKey?: string;
+  expiresAt: number;
+}
+
+/** 128 random bits, URL-safe: job ids cannot be guessed or enumerated. */
+export function newJobId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function isFinal(status: JobStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+/** Retry delay after the n-th failed attempt: 1 s, 4 s, 16 s... capped at 5 min. */
+export function backoffMs(attempt: number, baseMs = 1000): number {
+  return Math.min(300_000, baseMs * 4 ** Math.max(0, attempt - 1));
+}

@@ -1,0 +1,162 @@
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { openQueue, openStore } from './backends.js';
+import { FilterCatalog } from './catalog.js';
+import {
+  dataPath,
+  openMode,
+  parseServerConfig,
+  type ServerConfig,
+  type ServerConfigInput,
+} from './config.js';
+import { ApiKeys } from './http/api-keys.js';
+import { buildApp } from './http/app.js';
+import { JobWatcher } from './http/job-watcher.js';
+import { Metrics } from './http/metrics.js';
+import { Thumbnails } from './http/routes/filters.js';
+import type { JobQueue } from './queue/queue.js';
+import type { BlobStore } from './storage/blob-store.js';
+import { WorkerSupervisor } from './worker/supervisor.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  config: ServerConfig;
+  url: string;
+  queue: JobQueue;
+  store: BlobStore;
+  supervisor: WorkerSupervisor | undefined;
+  /** Delete expired jobs and orphaned blobs now (also runs every minute). */
+  sweep(): Promise<{ expired: number; orphans: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * `filterlab serve`: the HTTP API and web app, the retention sweeper, and (unless workers is 0)
+ * the worker processes, all on the configured queue and blob store.
+ */
+export async function startServer(
+  input: ServerConfigInput,
+  options: { logger?: Logger } = {},
+): Promise<RunningServer> {
+  const config = parseServerConfig(input);
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const [queue, store, catalog, keys] = await Promise.all([
+    openQueue(config),
+    openStore(config),
+    FilterCatalog.load(config.filtersDirs),
+    ApiKeys.open(dataPath(config)),
+  ]);
+  const metrics = new Metrics();
+  const watcher = new JobWatcher(queue);
+  watcher.onFinished((job) => {
+    if (job.owner === 'system') return;
+    if (job.status === 'succeeded' && job.finishedAt)
+      metrics.observeJobLatency((job.finishedAt - job.createdAt) / 1000);
+    if (job.status === 'failed')
+      metrics.count(
+        'filterlab_job_failures_total',
+        { code: job.error?.code ?? 'unknown' },
+        1,
+        'Failed jobs by error code',
+      );
+    metrics.count(
+      'filterlab_jobs_finished_total',
+      { status: job.status },
+      1,
+      'Finished jobs by final status',
+    );
+  });
+  await watcher.start();
+  const supervisor =
+    config.workers > 0
+      ? new WorkerSupervisor(config, queue, logger, {
+          onRestart: () =>
+            metrics.count(
+              'filterlab_worker_restarts_total',
+              {},
+              1,
+              'Worker processes restarted after dying',
+            ),
+        })
+      : undefined;
+  const thumbnails = new Thumbnails(config, queue, store, catalog);
+  const app = await buildApp({
+    config,
+    queue,
+    store,
+    catalog,
+    keys,
+    watcher,
+    metrics,
+    logger,
+    thumbnails,
+    ...(supervisor ? { workersAlive: () => supervisor.alive } : {}),
+  });
+  await supervisor?.start();
+  await thumbnails
+    .start()
+    .catch((e: unknown) => logger.warn({ err: e }, 'thumbnails not rendered'));
+
+  const sweep = async () => {
+    let expired = 0;
+    for (;;) {
+      const batch = await queue.expired(Date.now(), 200);
+      if (!batch.length) break;
+      for (const job of batch) {
+        if (job.status === 'running' || job.status === 'queued') await queue.cancel(job.id);
+        await store.delete(job.inputKey);
+        if (job.resultKey) await store.delete(job.resultKey);
+        await queue.remove(job.id);
+        expired++;
+      }
+    }
+    let orphans = 0;
+    for (const prefix of ['inputs', 'results']) {
+      for (const key of await store.list(prefix)) {
+        const id = key.slice(prefix.length + 1);
+        if (!(await queue.get(id))) {
+          await store.delete(key);
+          orphans++;
+        }
+      }
+    }
+    return { expired, orphans };
+  };
+  const sweeper = setInterval(() => {
+    void sweep().catch((e: unknown) => logger.error({ err: e }, 'retention sweep failed'));
+    void queue
+      .recoverExpiredLeases()
+      .catch((e: unknown) => logger.error({ err: e }, 'lease recovery failed'));
+  }, 60_000);
+  sweeper.unref();
+  await sweep().catch((e: unknown) => logger.error({ err: e }, 'retention sweep failed'));
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info(
+    {
+      url: address,
+      open: openMode(config),
+      workers: config.workers,
+      queue: config.queue,
+      storage: config.storage,
+    },
+    'filterlab serving',
+  );
+  return {
+    app,
+    config,
+    url: address,
+    queue,
+    store,
+    supervisor,
+    sweep,
+    async close() {
+      clearInterval(sweeper);
+      watcher.stop();
+      await app.close();
+      await supervisor?.stop();
+      await queue.close();
+      await store.close();
+    },
+  };
+}

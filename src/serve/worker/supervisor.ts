@@ -1,0 +1,155 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
+import type { JobQueue } from '../queue/queue.js';
+import { crashed } from '../queue/sqlite-queue.js';
+import type { WorkerMessage } from './worker-process.js';
+
+export interface SupervisorEvents {
+  onJobDone?: (outcome: string, ms: number) => void;
+  onRestart?: (workerId: string, reason: string) => void;
+}
+
+interface Slot {
+  workerId: string;
+  child: ChildProcess;
+  job: { id: string; since: number } | undefined;
+  ready: boolean;
+}
+
+/**
+ * Runs the worker processes of `filterlab serve`: inference never runs in the HTTP process, so
+ * a model that crashes or runs out of memory takes down one worker. The supervisor then hands
+ * the worker's job back to the queue (retried, or failed after maxAttempts with
+ * FL_ERR_WORKER_CRASHED) and starts a new worker. A job that overruns its timeout by a grace
+ * period gets its worker killed (native code cannot always be interrupted) and fails with
+ * FL_ERR_TIMEOUT.
+ */
+export class WorkerSupervisor {
+  private readonly slots: Slot[] = [];
+  private stopping = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private readonly killedForTimeout = new Set<string>();
+  restarts = 0;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly queue: JobQueue,
+    private readonly logger: Logger,
+    private readonly events: SupervisorEvents = {},
+  ) {}
+
+  async start(): Promise<void> {
+    await Promise.all(Array.from({ length: this.config.workers }, () => this.spawn()));
+    this.watchdog = setInterval(() => this.checkTimeouts(), 1000);
+    this.watchdog.unref();
+  }
+
+  get alive(): number {
+    return this.slots.filter((s) => s.ready).length;
+  }
+
+  get pids(): number[] {
+    return this.slots.map((s) => s.child.pid ?? 0);
+  }
+
+  private spawn(): Promise<void> {
+    const workerId = `w-${randomBytes(4).toString('hex')}`;
+    const fromSource = import.meta.url.endsWith('.ts');
+    const entry = new URL(
+      fromSource ? './worker-process.ts' : './worker-process.js',
+      import.meta.url,
+    );
+    const child = fork(entry, [], {
+      env: {
+        ...process.env,
+        FILTERLAB_WORKER_CONFIG: JSON.stringify({ config: this.config, workerId }),
+      },
+      execArgv: [
+        ...(fromSource ? ['--import', 'tsx'] : []),
+        `--max-old-space-size=${this.config.workerMemoryMb}`,
+      ],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const slot: Slot = { workerId, child, job: undefined, ready: false };
+    this.slots.push(slot);
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'ready') slot.ready = true;
+      else if (m.type === 'claimed') slot.job = { id: m.jobId, since: Date.now() };
+      else if (m.type === 'done') {
+        slot.job = undefined;
+        this.events.onJobDone?.(m.outcome, m.ms);
+      }
+    });
+    child.on('exit', (code, signal) => void this.onExit(slot, code, signal));
+    return new Promise((resolve) => {
+      const ready = (m: WorkerMessage) => {
+        if (m.type !== 'ready') return;
+        child.off('message', ready);
+        resolve();
+      };
+      child.on('message', ready);
+      child.once('exit', () => resolve());
+    });
+  }
+
+  private async onExit(
+    slot: Slot,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): Promise<void> {
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    if (this.stopping) return;
+    const timedOut = this.killedForTimeout.delete(slot.workerId);
+    const reason = timedOut
+      ? `the job ran past its ${this.config.jobTimeoutMs} ms limit and its worker was stopped`
+      : `its worker process exited (${signal ?? `code ${code}`}) while running it`;
+    this.logger.warn(
+      { worker: slot.workerId, code, signal, job: slot.job?.id },
+      'worker exited; restarting',
+    );
+    const error = timedOut ? { code: 'FL_ERR_TIMEOUT', message: reason } : crashed(reason);
+    // a timeout is not worth retrying; a crash may be (out of memory on a busy machine)
+    await this.queue.recoverWorker(slot.workerId, error, !timedOut).catch((e: unknown) => {
+      this.logger.error({ err: e }, 'could not recover the jobs of a dead worker');
+    });
+    this.restarts++;
+    this.events.onRestart?.(slot.workerId, reason);
+    await this.spawn();
+  }
+
+  private checkTimeouts(): void {
+    const limit = this.config.jobTimeoutMs + 10_000;
+    for (const slot of this.slots) {
+      if (slot.job && Date.now() - slot.job.since > limit) {
+        this.logger.error(
+          { worker: slot.workerId, job: slot.job.id },
+          'job overran its timeout; killing its worker',
+        );
+        this.killedForTimeout.add(slot.workerId);
+        slot.job = undefined;
+        slot.child.kill('SIGKILL');
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.watchdog);
+    await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.child.exitCode !== null) return resolve();
+            const kill = setTimeout(() => s.child.kill('SIGKILL'), 5000);
+            s.child.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            s.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
