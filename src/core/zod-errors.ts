@@ -2,15 +2,22 @@ import type { z } from 'zod';
 
 /**
  * Render zod issues as "steps[2].sigma: Expected number >= 0 but received -1; ..." — the path
- * of the bad field first, so a user can find it in their file.
+ * of the bad field first, so a user can find it in their file. An unknown key is named in
+ * the path itself ("steps[0].exposur"), since that is the field the user has to fix.
  */
 export function formatZodError(error: z.ZodError, prefix: (string | number)[] = []): string {
   return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const where = formatPath([...prefix, ...(issue.path as (string | number)[])]);
-      return where ? `${where}: ${issue.message}` : issue.message;
+    .flatMap((issue) => {
+      const at = [...prefix, ...(issue.path as (string | number)[])];
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map(
+          (key) => `${formatPath([...at, key])}: unknown key ${JSON.stringify(key)}`,
+        );
+      }
+      const where = formatPath(at);
+      return [where ? `${where}: ${issue.message}` : issue.message];
     })
+    .slice(0, 5)
     .join('; ');
 }
 

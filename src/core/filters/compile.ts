@@ -138,6 +138,7 @@ export async function compile(
         }
       }
       const options = parseOptions(def, rawOptions, defaults, where);
+      checkParamBounds(def, rawOptions, spec, defaults, where);
       const input = entry.input ?? IMAGE;
       if (def.usesInput !== false) checkRef(known, input, 'image', `${where}.input`);
       for (const read of def.reads?.(options) ?? []) {
@@ -272,6 +273,28 @@ function parseOptions(
     );
   }
   return result.data;
+}
+
+/** Every value a parameter's range allows must suit the options it feeds, or some runs would fail. */
+function checkParamBounds(
+  def: StepDefinition<unknown>,
+  raw: Record<string, unknown>,
+  spec: FilterSpec,
+  defaults: ParamValues,
+  where: string,
+): void {
+  for (const ref of findParamRefs(raw)) {
+    const param = spec.params[ref.name];
+    if (param?.type !== 'number' && param?.type !== 'integer') continue;
+    for (const bound of [param.min, param.max]) {
+      if (bound === undefined) continue;
+      try {
+        parseOptions(def, raw, { ...defaults, [ref.name]: bound }, where);
+      } catch (error) {
+        throw specError(`params.${ref.name}`, `allows ${bound} but ${(error as Error).message}`);
+      }
+    }
+  }
 }
 
 function checkRef(

@@ -88,9 +88,27 @@ export const FilterSpecSchema = z
       })
       .default({ format: 'jpeg' }),
   })
+  .superRefine((spec, ctx) => {
+    for (const [name, param] of Object.entries(spec.params)) {
+      const problem = paramProblem(param);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['params', name], message: problem });
+    }
+  })
   .describe('A filterlab filter spec');
 
 export type FilterSpec = z.infer<typeof FilterSpecSchema>;
+
+/** A parameter whose own default breaks its range would fail every run that keeps the default. */
+function paramProblem(p: ParamSpec): string | undefined {
+  if (p.type === 'enum' && !p.values.includes(p.default))
+    return `Expected default to be one of ${p.values.join(', ')} but received ${JSON.stringify(p.default)}`;
+  if (p.type !== 'number' && p.type !== 'integer') return undefined;
+  if (p.min !== undefined && p.max !== undefined && p.min > p.max)
+    return `Expected min <= max but received min ${p.min} and max ${p.max}`;
+  if ((p.min !== undefined && p.default < p.min) || (p.max !== undefined && p.default > p.max))
+    return `Expected default in [${p.min ?? '-inf'}, ${p.max ?? 'inf'}] but received ${p.default}`;
+  return undefined;
+}
 export type FilterSpecInput = z.input<typeof FilterSpecSchema>;
 
 /** JSON Schema for editors (YAML language server, VS Code), generated from the zod schema. */

@@ -42,7 +42,9 @@ async function encodeRaw(
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
     throw invalidArgument('integer between 1 and 100', 'quality', quality);
   }
-  const input = sharp(pixels, { raw: { width, height, channels } });
+  const raw = sharp(pixels, { raw: { width, height, channels } });
+  // without this, libvips widens one channel to sRGB and a mask is written as three
+  const input = channels === 1 ? raw.toColourspace('b-w') : raw;
   switch (format) {
     case 'jpeg':
       return input.jpeg({ quality }).toBuffer();

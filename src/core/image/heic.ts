@@ -50,11 +50,18 @@ export async function decodeHeic(
         { details: { file: name } },
       );
     }
-    const decoded = await first.decode();
+    const decoded = await first.decode().catch((cause: unknown) => {
+      // the container parsed, so the pixels are in a codec that no decoder here has
+      throw new FilterlabError(
+        'FL_ERR_HEIC_UNSUPPORTED',
+        `Expected a HEIC image in ${name} that this installation can decode, but neither libvips nor heic-decode could decode its pixels (${(cause as Error).message}); convert the photo to JPEG`,
+        { cause, details: { file: name, format: 'heic' } },
+      );
+    });
     return {
       width: decoded.width,
       height: decoded.height,
-      rgba: new Uint8Array(decoded.data.buffer),
+      rgba: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength),
     };
   } catch (cause) {
     if (cause instanceof FilterlabError) throw cause;

@@ -100,7 +100,9 @@ export class ModelStore {
   async verify(ref?: string): Promise<VerifyResult[]> {
     const dirs = ref
       ? [isPathRef(ref) ? await folderOf(path.resolve(ref)) : await this.folderOfId(ref)]
-      : (await readdir(this.root).catch(() => [] as string[])).map((n) => path.join(this.root, n));
+      : (await readdir(this.root).catch(() => [] as string[]))
+          .filter((n) => !n.startsWith('.')) // .downloads holds unfinished pulls
+          .map((n) => path.join(this.root, n));
     const results: VerifyResult[] = [];
     for (const dir of dirs) {
       if (!(await isDir(dir))) continue;

@@ -26,26 +26,41 @@ export function imageToTensor(
   const plane = w * h;
   const out = new Float32Array(plane * 3);
   const { a, b } = affine(enc);
-  const order = enc.channelOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  for (let oc = 0; oc < 3; oc++) {
-    const ic = order[oc]!;
-    const ac = a[ic]!;
-    const bc = b[ic]!;
-    if (enc.layout === 'nchw') {
-      const base = oc * plane;
-      for (let i = 0; i < plane; i++) out[base + i] = src[i * 3 + ic]! * ac + bc;
-    } else {
-      for (let i = 0; i < plane; i++) out[i * 3 + oc] = src[i * 3 + ic]! * ac + bc;
+  // Image channel that feeds tensor channel 0, 1, 2.
+  const [c0, c1, c2] = enc.channelOrder === 'bgr' ? ([2, 1, 0] as const) : ([0, 1, 2] as const);
+  const [a0, a1, a2] = [a[c0]!, a[c1]!, a[c2]!];
+  const [b0, b1, b2] = [b[c0]!, b[c1]!, b[c2]!];
+  // One pass over the pixels: on a large photo, reading the source once per channel costs
+  // more than the model's own preprocessing budget.
+  if (enc.layout === 'nchw') {
+    const p1 = plane;
+    const p2 = 2 * plane;
+    for (let i = 0, s = 0; i < plane; i++, s += 3) {
+      out[i] = src[s + c0]! * a0 + b0;
+      out[p1 + i] = src[s + c1]! * a1 + b1;
+      out[p2 + i] = src[s + c2]! * a2 + b2;
+    }
+  } else {
+    for (let s = 0; s < out.length; s += 3) {
+      out[s] = src[s + c0]! * a0 + b0;
+      out[s + 1] = src[s + c1]! * a1 + b1;
+      out[s + 2] = src[s + c2]! * a2 + b2;
     }
   }
   return float32(out, enc.layout === 'nchw' ? [1, 3, h, w] : [1, h, w, 3]);
 }
 
-/** 1x3xHxW (or 1xHxWx3, or single-channel) float32 tensor -> Image, undoing the encoding. */
+/**
+ * 1x3xHxW (or 1xHxWx3, or single-channel) float32 tensor -> Image, undoing the encoding.
+ * `into`, when it has exactly H*W*3 values, receives the pixels instead of a new buffer: a
+ * model's input tensor is free once the model has run, and reusing it spares a large photo the
+ * cost of fresh memory.
+ */
 export function tensorToImage(
   t: Tensor,
   enc: PixelEncoding = DEFAULT_ENCODING,
   name = 'output',
+  into?: Float32Array,
 ): Image {
   if (t.type !== 'float32') {
     throw new FilterlabError(
@@ -66,19 +81,28 @@ export function tensorToImage(
   const h = nchw ? dims[2]! : dims[1]!;
   const w = nchw ? dims[3]! : dims[2]!;
   const src = t.data as Float32Array;
-  const image = createImage(w, h);
-  const out = image.data;
   const plane = w * h;
+  const image = createImage(w, h, into?.length === plane * 3 ? into : undefined);
+  const out = image.data;
   const { a, b } = affine(enc);
   const order = enc.channelOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  for (let oc = 0; oc < 3; oc++) {
-    const ic = channels === 1 ? 0 : oc; // tensor channel
-    const rgb = channels === 1 ? oc : order[oc]!; // image channel it holds
-    const inv = 1 / a[rgb]!;
-    const off = b[rgb]!;
-    for (let i = 0; i < plane; i++) {
-      const v = nchw ? src[ic * plane + i]! : src[i * channels + ic]!;
-      out[i * 3 + rgb] = (v - off) * inv;
+  // Tensor channel that holds image channel k (R, G, B), and where it starts.
+  const channel = (k: number) => (channels === 1 ? 0 : order.indexOf(k));
+  const start = (k: number) => (nchw ? channel(k) * plane : channel(k));
+  const [t0, t1, t2] = [start(0), start(1), start(2)];
+  const [k0, k1, k2] = [1 / a[0]!, 1 / a[1]!, 1 / a[2]!];
+  const [o0, o1, o2] = [b[0]!, b[1]!, b[2]!];
+  if (nchw) {
+    for (let i = 0, p = 0; i < plane; i++, p += 3) {
+      out[p] = (src[t0 + i]! - o0) * k0;
+      out[p + 1] = (src[t1 + i]! - o1) * k1;
+      out[p + 2] = (src[t2 + i]! - o2) * k2;
+    }
+  } else {
+    for (let p = 0, q = 0; p < out.length; p += 3, q += channels) {
+      out[p] = (src[q + t0]! - o0) * k0;
+      out[p + 1] = (src[q + t1]! - o1) * k1;
+      out[p + 2] = (src[q + t2]! - o2) * k2;
     }
   }
   return image;
