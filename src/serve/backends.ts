@@ -10,7 +10,8 @@ export async function openQueue(config: ServerConfig): Promise<JobQueue> {
   if (config.queue === 'sqlite')
     return new SqliteQueue(dataPath(config, 'queue.db'), { maxDepth: config.maxQueueDepth });
   if (/^rediss?:\/\//.test(config.queue)) {
-    throw new FilterlabError('FL_ERR_CONFIG', 'The Redis queue is not available yet');
+    const { RedisQueue } = await import('./queue/redis-queue.js');
+    return RedisQueue.connect(config.queue, { maxDepth: config.maxQueueDepth });
   }
   throw new FilterlabError(
     'FL_ERR_CONFIG',
@@ -22,7 +23,8 @@ export async function openQueue(config: ServerConfig): Promise<JobQueue> {
 export async function openStore(config: ServerConfig): Promise<BlobStore> {
   if (config.storage === 'local') return new LocalBlobStore(dataPath(config, 'blobs'));
   if (config.storage.startsWith('s3://')) {
-    throw new FilterlabError('FL_ERR_CONFIG', 'The S3 store is not available yet');
+    const { S3BlobStore } = await import('./storage/s3-store.js');
+    return S3BlobStore.fromUrl(config.storage);
   }
   throw new FilterlabError(
     'FL_ERR_CONFIG',
