@@ -1,0 +1,48 @@
+/** filterlab's library API. */
+export {
+  createContext,
+  disposeContext,
+  type Context,
+  type ContextOptions,
+} from './core/context.js';
+export { ERROR_CODES, FilterlabError, isFilterlabError, type ErrorCode } from './core/errors.js';
+export { createImage, createMask, type Image, type Mask } from './core/image/image.js';
+export {
+  decodeImage,
+  readImage,
+  inspectImage,
+  type DecodedImage,
+  type DecodeLimits,
+} from './core/image/decode.js';
+export { encodeImage, encodeMask, type EncodeOptions } from './core/image/encode.js';
+export { resizeImage } from './core/image/resize.js';
+export { imageToTensor, tensorToImage } from './core/tensor/image-tensor.js';
+export { runTiled } from './core/tensor/tiles.js';
+export { OnnxRuntime, type OnnxSession, type OnnxSessionOptions } from './core/runtime/onnx.js';
+export { ModelStore, defaultModelsDir, type InstalledModel } from './core/models/store.js';
+export { pullModel } from './core/models/pull.js';
+export {
+  ModelManifestSchema,
+  writeManifest,
+  type ModelManifest,
+  type ImageIo,
+} from './core/models/manifest.js';
+export { FilterSpecSchema, filterSpecJsonSchema, type FilterSpec } from './core/filters/spec.js';
+export {
+  loadFilter,
+  loadSpecFile,
+  parseSpec,
+  listBuiltinSpecs,
+  type LoadedSpec,
+} from './core/filters/load.js';
+export {
+  compile,
+  type Runner,
+  type RunOptions,
+  type RunResult,
+  type OutputMeta,
+} from './core/filters/compile.js';
+export { applyToBytes, applyToFile } from './core/filters/apply.js';
+export { defaultSteps, CORE_STEPS } from './core/steps/builtin.js';
+export { StepRegistry } from './core/steps/registry.js';
+export { defineStep, type StepDefinition } from './core/steps/step.js';

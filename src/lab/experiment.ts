@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { FilterlabError } from '../core/errors.js';
+import { formatZodError } from '../core/zod-errors.js';
+
+const ParamValue = z.union([z.number(), z.string(), z.boolean()]);
+
+/** One filter to score: fixed params and a grid whose every combination is a variant. */
+export const CandidateSchema = z.strictObject({
+  /** Built-in filter id or a spec file (relative to the experiment file). */
+  filter: z.string().min(1),
+  /** Name in reports; default the filter id. */
+  name: z.string().optional(),
+  params: z.record(z.string(), ParamValue).default({}),
+  grid: z.record(z.string(), z.array(ParamValue).min(1)).default({}),
+});
+export type Candidate = z.infer<typeof CandidateSchema>;
+
+const Threshold = { min: z.number().optional(), max: z.number().optional() };
+
+/**
+ * A gate on a metric: overall (`stat` of all images), per slice (every value of the `per`
+ * column must pass), or on the gap between the best and worst slice of a column.
+ */
+export const GateSchema = z
+  .strictObject({
+    metric: z.string(),
+    stat: z.enum(['mean', 'median', 'p05', 'p95', 'min', 'max', 'rate']).default('mean'),
+    per: z.string().optional(),
+    gap: z.string().optional(),
+    /** Compare against the baseline: threshold on candidate - baseline (paired mean). */
+    vsBaseline: z.boolean().default(false),
+    ...Threshold,
+    /** Slices smaller than this are reported but not gated (too few photos to judge). */
+    minCount: z.number().int().positive().default(3),
+    description: z.string().optional(),
+  })
+  .refine((g) => g.min !== undefined || g.max !== undefined, { message: 'a gate needs min or max' })
+  .refine((g) => !(g.per && g.gap), { message: 'use either per or gap, not both' });
+export type Gate = z.infer<typeof GateSchema>;
+
+export const ExperimentSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  dataset: z.strictObject({
+    path: z.string().min(1),
+    where: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+    match: z.string().optional(),
+    limit: z.number().int().positive().optional(),
+  }),
+  baseline: CandidateSchema.optional(),
+  candidates: z.array(CandidateSchema).min(1),
+  seeds: z.array(z.number().int().min(0)).min(1).default([0]),
+  metrics: z
+    .array(z.string())
+    .min(1)
+    .default(['identity', 'face_survival', 'ssim', 'skin_delta_e', 'skin_delta_l', 'latency_ms']),
+  /** Label or auto-tag columns to break results down by. */
+  slices: z.array(z.string()).default([]),
+  gates: z.array(GateSchema).default([]),
+  /** Photos processed at once. */
+  concurrency: z.number().int().min(1).max(64).default(1),
+  /** Downscale inputs so the long side is at most this (keeps runs fast). */
+  maxSide: z.number().int().positive().optional(),
+});
+export type Experiment = z.infer<typeof ExperimentSchema>;
+
+export interface LoadedExperiment {
+  experiment: Experiment;
+  /** Folder paths in the config resolve against. */
+  baseDir: string;
+  /** sha256 of the config text, recorded in the run. */
+  text: string;
+}
+
+export async function loadExperiment(file: string): Promise<LoadedExperiment> {
+  const abs = path.resolve(file);
+  const text = await readFile(abs, 'utf8').catch((cause: unknown) => {
+    throw new FilterlabError(
+      'FL_ERR_CONFIG',
+      `Expected an experiment file at ${abs} but it cannot be read`,
+      { cause },
+    );
+  });
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (cause) {
+    throw new FilterlabError(
+      'FL_ERR_CONFIG',
+      `Expected YAML in ${abs}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const parsed = ExperimentSchema.safeParse(data);
+  if (!parsed.success)
+    throw new FilterlabError(
+      'FL_ERR_CONFIG',
+      `Invalid experiment ${abs}: ${formatZodError(parsed.error)}`,
+    );
+  return { experiment: parsed.data, baseDir: path.dirname(abs), text };
+}
+
+export interface Variant {
+  /** Stable id, e.g. "soft-skin[strength=0.6]". */
+  id: string;
+  filter: string;
+  label: string;
+  params: Record<string, string | number | boolean>;
+  isBaseline: boolean;
+}
+
+/** Every grid combination of every candidate, plus the baseline. */
+export function expandVariants(e: Experiment): Variant[] {
+  const out: Variant[] = [];
+  const add = (c: Candidate, isBaseline: boolean) => {
+    for (const point of gridPoints(c.grid)) {
+      const params = { ...c.params, ...point };
+      const suffix = Object.entries(point)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const label = c.name ?? path.basename(c.filter).replace(/\.(ya?ml|json)$/, '');
+      out.push({
+        id: suffix ? `${label}[${suffix}]` : label,
+        filter: c.filter,
+        label,
+        params,
+        isBaseline,
+      });
+    }
+  };
+  if (e.baseline) add(e.baseline, true);
+  for (const c of e.candidates) add(c, false);
+  const seen = new Set<string>();
+  for (const v of out) {
+    if (seen.has(v.id))
+      throw new FilterlabError(
+        'FL_ERR_CONFIG',
+        `Two variants are both named ${v.id}; give candidates distinct names`,
+      );
+    seen.add(v.id);
+  }
+  return out;
+}
+
+function gridPoints(
+  grid: Record<string, (string | number | boolean)[]>,
+): Record<string, string | number | boolean>[] {
+  let points: Record<string, string | number | boolean>[] = [{}];
+  for (const [k, values] of Object.entries(grid))
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [k]: v })));
+  return points;
+}
