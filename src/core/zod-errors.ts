@@ -15,7 +15,12 @@ export function formatZodError(error: z.ZodError, prefix: (string | number)[] = 
         );
       }
       const where = formatPath(at);
-      return [where ? `${where}: ${issue.message}` : issue.message];
+      // a record key's own rule ("parameter names are identifiers") says more than zod's summary
+      const message =
+        issue.code === 'invalid_key' && issue.issues[0]
+          ? `invalid key: ${issue.issues[0].message}`
+          : issue.message;
+      return [where ? `${where}: ${message}` : message];
     })
     .slice(0, 5)
     .join('; ');

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { FilterlabError } from '../../core/errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../core/image/formats.js';
-import { parseParamPairs } from '../../core/filters/params.js';
+import { loadFilter } from '../../core/filters/load.js';
+import { parseParamPairs, resolveParams } from '../../core/filters/params.js';
 import { openBatch, threadsPerWorker, type BatchOutcome, type BatchTask } from '../apply-pool.js';
 import { EXIT } from '../exit-codes.js';
 import { formatSeconds, ProgressBar } from '../progress.js';
@@ -64,6 +65,9 @@ async function apply(files: string[], flags: ApplyFlags, io: Io): Promise<number
     );
   }
   const params = parseParamPairs(flags.param);
+  // A bad filter or parameter fails once, up front, rather than once per photo.
+  const { spec } = await loadFilter(flags.filter);
+  resolveParams(spec.params, params, spec.id);
   await ensureWritable(flags.out);
   const workers = Math.max(1, Math.min(flags.workers, files.length));
   const batch = await openBatch(

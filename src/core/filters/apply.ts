@@ -111,10 +111,12 @@ export async function applyToFile(
   let sidecar: string | undefined;
   if (o.sidecar !== false) {
     sidecar = `${output}.json`;
-    await writeAtomic(
-      sidecar,
-      JSON.stringify({ ...result.meta, input: path.basename(file) }, null, 2) + '\n',
-    );
+    const record = JSON.stringify({ ...result.meta, input: path.basename(file) }, null, 2) + '\n';
+    // an output without its record cannot be reproduced: keep both or neither
+    await writeAtomic(sidecar, record).catch(async (error: unknown) => {
+      await rm(output, { force: true }).catch(() => undefined);
+      throw error;
+    });
   }
   return { input: file, output, ...(sidecar ? { sidecar } : {}), result };
 }
@@ -126,7 +128,8 @@ export async function writeAtomic(target: string, data: Uint8Array | string): Pr
     await writeFile(tmp, data);
     await rename(tmp, target);
   } catch (cause) {
-    await rm(tmp, { force: true });
+    // under a path that is not a folder, even removing the temporary file fails (ENOTDIR)
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw new FilterlabError(
       'FL_ERR_IO',
       `Expected to write ${target} but could not: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { FilterlabError, isFilterlabError } from '../errors.js';
 import { decodeHeic } from './heic.js';
-import { createImage, type Image } from './image.js';
+import { bytesToUnit, createImage, type Image } from './image.js';
 import { describeBytes, sniffFormat, type ImageFormat } from './formats.js';
 
 export interface DecodeLimits {
@@ -143,7 +143,7 @@ async function decodeWithSharp(
     );
   }
   return {
-    image: toFloatImage(raw.data, info),
+    image: toFloatImage(raw.data, info, sixteenBit),
     info: {
       format,
       width: info.width,
@@ -158,16 +158,16 @@ async function decodeWithSharp(
   };
 }
 
-function toFloatImage(data: Buffer, info: OutputInfo): Image {
+function toFloatImage(data: Buffer, info: OutputInfo, sixteenBit: boolean): Image {
   const image = createImage(info.width, info.height);
   const out = image.data;
-  if (info.depth === 'ushort') {
+  if (sixteenBit) {
     // a Uint16Array view needs an even byte offset; copy in the rare case it is odd
     const bytes = data.byteOffset % 2 === 0 ? data : Uint8Array.from(data);
     const src = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
     for (let i = 0; i < out.length; i++) out[i] = src[i]! / 65535;
   } else {
-    for (let i = 0; i < out.length; i++) out[i] = data[i]! / 255;
+    bytesToUnit(data, out);
   }
   return image;
 }
@@ -204,7 +204,7 @@ async function decodeRaw(
     .raw()
     .toBuffer({ resolveWithObject: true });
   const image = createImage(info.width, info.height);
-  for (let i = 0; i < image.data.length; i++) image.data[i] = data[i]! / 255;
+  bytesToUnit(data, image.data);
   return {
     image,
     info: {
@@ -256,11 +256,17 @@ export interface ImageHeader {
  * Check what an upload is from its header only: the sniffed format and the pixel size against
  * the limits, without decoding pixels. Servers call this before accepting a file.
  */
-export async function inspectImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<ImageHeader> {
+export async function inspectImage(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<ImageHeader> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const name = options.name ?? 'image';
   if (bytes.length === 0) {
-    throw new FilterlabError('FL_ERR_IMAGE_EMPTY', `Expected image bytes in ${name} but received an empty file`);
+    throw new FilterlabError(
+      'FL_ERR_IMAGE_EMPTY',
+      `Expected image bytes in ${name} but received an empty file`,
+    );
   }
   if (bytes.length > limits.maxBytes) {
     throw tooLarge(name, `at most ${limits.maxBytes} bytes`, `${bytes.length} bytes`, limits);

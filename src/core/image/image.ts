@@ -50,9 +50,19 @@ export function cloneImage(image: Image): Image {
 /** Build an image from 8-bit interleaved RGB bytes. */
 export function imageFromRgb8(width: number, height: number, rgb: Uint8Array): Image {
   const image = createImage(width, height);
-  const out = image.data;
-  for (let i = 0; i < out.length; i++) out[i] = rgb[i]! / 255;
+  bytesToUnit(rgb, image.data);
   return image;
+}
+
+/** v / 255 for each byte value v. Constant: filled once here, never written. */
+const UNIT_OF_BYTE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
+/**
+ * out[i] = bytes[i] / 255 for every value of `out`. A table read per sample is about twice as
+ * fast as a division, and gives the same float32 values.
+ */
+export function bytesToUnit(bytes: Uint8Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = UNIT_OF_BYTE[bytes[i]!]!;
 }
 
 /** Quantise to 8-bit interleaved RGB, rounding to nearest and clamping. */

@@ -1,3 +1,4 @@
+import { img2imgStep, txt2imgStep } from '../diffusion/img2img-step.js';
 import { blendStep } from './blend.js';
 import { blurStep } from './blur.js';
 import { cropStep } from './crop.js';
@@ -25,6 +26,8 @@ export const CORE_STEPS: readonly StepDefinition<any>[] = [
   blendStep,
   maskFileStep,
   onnxImageStep,
+  img2imgStep,
+  txt2imgStep,
 ];
 
 const DEFAULT_REGISTRY = new StepRegistry(CORE_STEPS);

@@ -59,15 +59,18 @@ export class OnnxImageModel {
 
   /** One forward pass on an image that already meets the size rule. */
   async runOnce(image: Image, signal?: AbortSignal): Promise<Image> {
-    const feeds = { [this.inputName]: imageToTensor(image, this.io.input) };
-    const out = await this.session.run(feeds, {
-      ...(signal ? { signal } : {}),
-      outputs: [this.outputName],
-    });
+    const input = imageToTensor(image, this.io.input);
+    const out = await this.session.run(
+      { [this.inputName]: input },
+      { ...(signal ? { signal } : {}), outputs: [this.outputName] },
+    );
+    // The input tensor is ours and free once the model has run: when the output has the same
+    // size, its pixels go there rather than into fresh memory.
     return tensorToImage(
       out[this.outputName]!,
       this.io.output ?? this.io.input,
       `${this.model.manifest.id}.${this.outputName}`,
+      input.data,
     );
   }
 
@@ -121,8 +124,10 @@ export class OnnxImageModel {
     }
     const longSide = Math.max(image.width, image.height);
     if ((o.fit === 'tile' && tile) || (io.maxSide && longSide > io.maxSide && o.fit !== 'resize')) {
-      const t = tile ?? { size: io.maxSide!, overlap: 32 };
-      return tiled(roundUp(t.size, size.kind === 'multiple' ? size.of : 1), t.overlap);
+      // a tile may not outgrow maxSide, so its size rounds down to the model's multiple
+      const of = size.kind === 'multiple' ? size.of : 1;
+      const edge = Math.max(of, Math.floor((tile?.size ?? io.maxSide!) / of) * of);
+      return tiled(edge, tile?.overlap ?? Math.min(32, Math.floor(edge / 4)));
     }
     if (io.maxSide && longSide > io.maxSide) {
       const k = io.maxSide / longSide;

@@ -52,9 +52,9 @@ export function imageToTensor(
 
 /**
  * 1x3xHxW (or 1xHxWx3, or single-channel) float32 tensor -> Image, undoing the encoding.
- * `into`, when it has exactly H*W*3 values, receives the pixels instead of a new buffer: a
- * model's input tensor is free once the model has run, and reusing it spares a large photo the
- * cost of fresh memory.
+ * `into`, when it has exactly H*W*3 values and does not share memory with `t`, receives the
+ * pixels instead of a new buffer: a model's input tensor is free once the model has run, and
+ * reusing it spares a large photo the cost of fresh memory (page faults on ~40 MB at 3 MP).
  */
 export function tensorToImage(
   t: Tensor,
@@ -82,7 +82,8 @@ export function tensorToImage(
   const w = nchw ? dims[3]! : dims[2]!;
   const src = t.data as Float32Array;
   const plane = w * h;
-  const image = createImage(w, h, into?.length === plane * 3 ? into : undefined);
+  const reuse = into?.length === plane * 3 && into.buffer !== src.buffer;
+  const image = createImage(w, h, reuse ? into : undefined);
   const out = image.data;
   const { a, b } = affine(enc);
   const order = enc.channelOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
