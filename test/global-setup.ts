@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateImageModels } from '../scripts/fixtures/image-models.js';
+import { generateTinyDiffusion } from '../scripts/fixtures/tiny-diffusion.js';
 import { FIXTURE_GENERATED, FIXTURE_MODELS, REPO_ROOT } from './paths.js';
 
 export interface FixtureGenerator {
@@ -33,6 +34,19 @@ export const GENERATORS: readonly FixtureGenerator[] = [
     sources: ['scripts/fixtures/image-models.ts', ...ONNX_WRITER_SOURCES],
     outDir: FIXTURE_MODELS,
     generate: generateImageModels,
+  },
+  {
+    id: 'tiny-diffusion',
+    sources: [
+      'scripts/fixtures/tiny-diffusion.ts',
+      'scripts/fixtures/clip-tokenizer.ts',
+      'src/core/diffusion/clip-byte-level.ts',
+      'src/core/diffusion/clip-tokenizer.ts',
+      'src/core/tensor/float16.ts',
+      ...ONNX_WRITER_SOURCES,
+    ],
+    outDir: FIXTURE_MODELS,
+    generate: generateTinyDiffusion,
   },
 ];
 

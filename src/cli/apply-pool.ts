@@ -109,21 +109,49 @@ type WorkerReply =
 class WorkerBatch implements Batch {
   private readonly idle: Worker[] = [];
   private readonly waiting: (() => void)[] = [];
-  private readonly pending = new Map<number, (o: BatchOutcome) => void>();
-  private nextId = 0;
+  /** The task each busy worker holds, so a worker that dies fails its task instead of hanging. */
+  private readonly current = new Map<
+    Worker,
+    { task: BatchTask; resolve: (o: BatchOutcome) => void }
+  >();
+  private alive: number;
 
   private constructor(
     private readonly workers: Worker[],
     readonly versionId: string,
   ) {
+    this.alive = workers.length;
     this.idle.push(...workers);
     for (const w of workers) {
       w.on('message', (msg: WorkerReply) => {
         if (msg.type !== 'done') return;
-        this.pending.get(msg.id)?.(msg.outcome);
-        this.pending.delete(msg.id);
+        this.settle(w, msg.outcome);
         this.release(w);
       });
+      w.on('error', (e) => this.onDeath(w, e.message));
+      w.on('exit', (code) => this.onDeath(w, `exit code ${code}`));
+    }
+  }
+
+  private settle(w: Worker, outcome: BatchOutcome): void {
+    this.current.get(w)?.resolve(outcome);
+    this.current.delete(w);
+  }
+
+  private onDeath(w: Worker, reason: string): void {
+    const held = this.current.get(w);
+    if (held) {
+      this.settle(w, {
+        ok: false,
+        file: held.task.file,
+        code: 'FL_ERR_WORKER_CRASHED',
+        message: `The worker thread died (${reason}) while processing this file`,
+      });
+    }
+    if (this.workers.includes(w)) {
+      this.workers.splice(this.workers.indexOf(w), 1);
+      this.alive--;
+      this.waiting.shift()?.();
     }
   }
 
@@ -144,22 +172,31 @@ class WorkerBatch implements Batch {
 
   async run(task: BatchTask): Promise<BatchOutcome> {
     const worker = await this.acquire();
-    const id = this.nextId++;
+    if (!worker)
+      return {
+        ok: false,
+        file: task.file,
+        code: 'FL_ERR_WORKER_CRASHED',
+        message: 'Every worker thread has died',
+      };
     return new Promise<BatchOutcome>((resolve) => {
-      this.pending.set(id, resolve);
-      worker.postMessage({ id, task });
+      this.current.set(worker, { task, resolve });
+      worker.postMessage({ id: 0, task });
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    const all = [...this.workers];
+    this.workers.length = 0;
+    await Promise.all(all.map((w) => w.terminate()));
   }
 
-  private async acquire(): Promise<Worker> {
+  private async acquire(): Promise<Worker | undefined> {
     for (;;) {
       const w = this.idle.pop();
-      if (w) return w;
-      await new Promise<void>((r) => this.waiting.push(r));
+      if (w && this.workers.includes(w)) return w;
+      if (this.alive <= 0) return undefined;
+      if (!w) await new Promise<void>((r) => this.waiting.push(r));
     }
   }
 

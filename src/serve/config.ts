@@ -63,7 +63,11 @@ export function parseServerConfig(input: ServerConfigInput): ServerConfig {
   return result.data;
 }
 
-/** Settings from the environment: PORT, HOST, FILTERLAB_*. */
+/**
+ * Settings from the environment: PORT, HOST, FILTERLAB_DATA, _WORKERS, _QUEUE, _STORAGE,
+ * _RETENTION_HOURS, _OPEN, _SAMPLE_PHOTO, _RUNS, _MAX_QUEUE_DEPTH, _RATE_LIMIT_PER_MINUTE,
+ * _QUOTA_PER_DAY, _MAX_UPLOAD_BYTES, _MAX_PIXELS, _JOB_TIMEOUT_MS, _MAX_ATTEMPTS, _LOG_LEVEL.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfigInput {
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   const out: ServerConfigInput = {};
@@ -90,6 +94,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   );
   set('samplePhoto', env.FILTERLAB_SAMPLE_PHOTO);
   set('runsDir', env.FILTERLAB_RUNS);
+  // limits an operator tunes without code; a bad value is reported by parseServerConfig
+  set('maxQueueDepth', num(env.FILTERLAB_MAX_QUEUE_DEPTH));
+  set('rateLimitPerMinute', num(env.FILTERLAB_RATE_LIMIT_PER_MINUTE));
+  set('quotaPerDay', num(env.FILTERLAB_QUOTA_PER_DAY));
+  set('maxUploadBytes', num(env.FILTERLAB_MAX_UPLOAD_BYTES));
+  set('maxPixels', num(env.FILTERLAB_MAX_PIXELS));
+  set('jobTimeoutMs', num(env.FILTERLAB_JOB_TIMEOUT_MS));
+  set('maxAttempts', num(env.FILTERLAB_MAX_ATTEMPTS));
+  set('logLevel', env.FILTERLAB_LOG_LEVEL as ServerConfigInput['logLevel']);
   return out;
 }
 

@@ -2,6 +2,12 @@ import { randomBytes } from 'node:crypto';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/**
+ * Owner of the jobs the server makes for itself (filter thumbnails): a bounded handful that
+ * neither counts against nor is refused by the queue depth meant for API keys' work.
+ */
+export const SYSTEM_OWNER = 'system';
+
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 export interface JobError {

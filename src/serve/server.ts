@@ -12,6 +12,7 @@ import {
 import { ApiKeys } from './http/api-keys.js';
 import { buildApp } from './http/app.js';
 import { JobWatcher } from './http/job-watcher.js';
+import { SYSTEM_OWNER } from './jobs.js';
 import { Metrics } from './http/metrics.js';
 import { Thumbnails } from './http/routes/filters.js';
 import type { JobQueue } from './queue/queue.js';
@@ -49,7 +50,7 @@ export async function startServer(
   const metrics = new Metrics();
   const watcher = new JobWatcher(queue);
   watcher.onFinished((job) => {
-    if (job.owner === 'system') return;
+    if (job.owner === SYSTEM_OWNER) return;
     if (job.status === 'succeeded' && job.finishedAt)
       metrics.observeJobLatency((job.finishedAt - job.createdAt) / 1000);
     if (job.status === 'failed')
@@ -97,6 +98,9 @@ export async function startServer(
     .start()
     .catch((e: unknown) => logger.warn({ err: e }, 'thumbnails not rendered'));
 
+  // An upload is stored a moment before its job is queued: a blob is deleted as an orphan only
+  // when the sweep before this one found it without a job too.
+  let suspects = new Set<string>();
   const sweep = async () => {
     let expired = 0;
     for (;;) {
@@ -111,15 +115,18 @@ export async function startServer(
       }
     }
     let orphans = 0;
+    const unowned = new Set<string>();
     for (const prefix of ['inputs', 'results']) {
       for (const key of await store.list(prefix)) {
-        const id = key.slice(prefix.length + 1);
-        if (!(await queue.get(id))) {
+        if (await queue.get(key.slice(prefix.length + 1))) continue;
+        if (!suspects.has(key)) unowned.add(key);
+        else {
           await store.delete(key);
           orphans++;
         }
       }
     }
+    suspects = unowned;
     return { expired, orphans };
   };
   const sweeper = setInterval(() => {
@@ -130,6 +137,10 @@ export async function startServer(
   }, 60_000);
   sweeper.unref();
   await sweep().catch((e: unknown) => logger.error({ err: e }, 'retention sweep failed'));
+  // jobs left running by a server that was killed go back to the queue now, not a minute later
+  await queue
+    .recoverExpiredLeases()
+    .catch((e: unknown) => logger.error({ err: e }, 'lease recovery failed'));
 
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info(

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -22,38 +23,46 @@ const hash = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /**
  * API keys, stored as sha256 hashes in <dataDir>/api-keys.json: the server can check a key but
- * nobody can read one back. A key is shown once, when created.
+ * nobody can read one back. A key is shown once, when created. `filterlab keys` edits the file
+ * from another process while the server runs, so a changed file is read again: a revoked key
+ * stops working at once, without a restart.
  */
 export class ApiKeys {
   private constructor(
     private readonly file: string,
     private entries: KeyEntry[],
+    private version: string,
   ) {}
 
   static async open(dataDir: string): Promise<ApiKeys> {
     const file = path.join(dataDir, 'api-keys.json');
+    const version = fileVersion(file);
     const text = await readFile(file, 'utf8').catch(() => '[]');
-    const parsed = z.array(KeyEntrySchema).safeParse(JSON.parse(text));
-    if (!parsed.success)
-      throw new FilterlabError(
-        'FL_ERR_CONFIG',
-        `Invalid API key file ${file}: ${parsed.error.message}`,
-      );
-    return new ApiKeys(file, parsed.data);
+    return new ApiKeys(file, parseKeys(file, text), version);
   }
 
   get count(): number {
-    return this.entries.length;
+    return this.refreshed().length;
   }
 
   list(): KeyEntry[] {
-    return [...this.entries];
+    return [...this.refreshed()];
   }
 
   /** The key entry for a presented secret, or undefined. */
   find(secret: string): KeyEntry | undefined {
     const h = hash(secret);
-    return this.entries.find((e) => e.sha256 === h);
+    return this.refreshed().find((e) => e.sha256 === h);
+  }
+
+  private refreshed(): KeyEntry[] {
+    const version = fileVersion(this.file);
+    if (version !== this.version) {
+      const text = version ? readFileSync(this.file, 'utf8') : '[]';
+      this.entries = parseKeys(this.file, text);
+      this.version = version;
+    }
+    return this.entries;
   }
 
   async create(
@@ -68,13 +77,13 @@ export class ApiKeys {
       createdAt: new Date().toISOString(),
       ...limits,
     };
-    this.entries = [...this.entries, entry];
+    this.entries = [...this.refreshed(), entry];
     await this.save();
     return { key, entry };
   }
 
   async revoke(id: string): Promise<boolean> {
-    const before = this.entries.length;
+    const before = this.refreshed().length;
     this.entries = this.entries.filter((e) => e.id !== id);
     await this.save();
     return this.entries.length < before;
@@ -83,7 +92,24 @@ export class ApiKeys {
   private async save(): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true });
     await writeAtomic(this.file, JSON.stringify(this.entries, null, 2) + '\n');
+    this.version = fileVersion(this.file);
   }
+}
+
+/** Changes whenever the file is replaced (writes are atomic renames) or edited; '' when absent. */
+function fileVersion(file: string): string {
+  const s = statSync(file, { throwIfNoEntry: false });
+  return s ? `${s.ino}:${s.size}:${s.mtimeMs}` : '';
+}
+
+function parseKeys(file: string, text: string): KeyEntry[] {
+  const parsed = z.array(KeyEntrySchema).safeParse(JSON.parse(text));
+  if (!parsed.success)
+    throw new FilterlabError(
+      'FL_ERR_CONFIG',
+      `Invalid API key file ${file}: ${parsed.error.message}`,
+    );
+  return parsed.data;
 }
 
 /** Token bucket per API key: `perMinute` requests, refilled continuously. */

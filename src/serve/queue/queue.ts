@@ -1,7 +1,7 @@
 import type { JobError, JobRecord, JobStatus, NewJob } from '../jobs.js';
 
 export interface QueueLimits {
-  /** Queued jobs accepted before enqueue answers "queue full". */
+  /** Queued jobs of API keys accepted before enqueue answers "queue full" (SYSTEM_OWNER's are not counted). */
   maxDepth: number;
 }
 
@@ -45,7 +45,7 @@ export interface JobQueue {
   /** Jobs past their retention time. */
   expired(now: number, limit: number): Promise<JobRecord[]>;
   counts(): Promise<Record<JobStatus, number>>;
-  /** Jobs an API key created since a time (for quotas). */
+  /** Jobs an API key created since a time, including those since deleted (for quotas). */
   countCreatedSince(owner: string, since: number): Promise<number>;
   /** Jobs changed after `rev` (for progress streams and metrics). */
   changedSince(rev: number, limit?: number): Promise<JobRecord[]>;

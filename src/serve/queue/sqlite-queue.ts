@@ -3,7 +3,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FilterlabError } from '../../core/errors.js';
-import { backoffMs, type JobError, type JobRecord, type JobStatus, type NewJob } from '../jobs.js';
+import {
+  backoffMs,
+  SYSTEM_OWNER,
+  type JobError,
+  type JobRecord,
+  type JobStatus,
+  type NewJob,
+} from '../jobs.js';
 import type { ClaimedJob, JobQueue, QueueLimits } from './queue.js';
 
 const SCHEMA = `
@@ -41,7 +48,15 @@ CREATE INDEX IF NOT EXISTS jobs_rev ON jobs (rev);
 CREATE INDEX IF NOT EXISTS jobs_expires ON jobs (expires_at);
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs (owner, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS owners (owner TEXT PRIMARY KEY, last_started INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('rev', (SELECT coalesce(max(rev), 0) FROM jobs));
+CREATE TABLE IF NOT EXISTS creations (owner TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS creations_owner ON creations (owner, created_at);
+CREATE INDEX IF NOT EXISTS creations_time ON creations (created_at);
 `;
+
+/** Creations older than this are forgotten: quotas look back one day. */
+const CREATIONS_KEPT_MS = 2 * 86_400_000;
 
 interface Row {
   id: string;
@@ -93,21 +108,22 @@ export class SqliteQueue implements JobQueue {
     this.limits = { maxDepth: limits.maxDepth ?? 1000 };
   }
 
+  /** A counter, not max(rev) + 1: removing the newest job must not hand its number out again. */
   private nextRev(): number {
-    const row = this.db.prepare('SELECT coalesce(max(rev), 0) + 1 AS rev FROM jobs').get() as {
-      rev: number;
-    };
-    return row.rev;
+    const row = this.db
+      .prepare(`UPDATE counters SET value = value + 1 WHERE name = 'rev' RETURNING value`)
+      .get() as { value: number };
+    return row.value;
   }
 
   async enqueue(job: NewJob): Promise<JobRecord> {
     const insert = this.db.transaction(() => {
       const depth = (
-        this.db.prepare(`SELECT count(*) AS n FROM jobs WHERE status = 'queued'`).get() as {
-          n: number;
-        }
+        this.db
+          .prepare(`SELECT count(*) AS n FROM jobs WHERE status = 'queued' AND owner != ?`)
+          .get(SYSTEM_OWNER) as { n: number }
       ).n;
-      if (depth >= this.limits.maxDepth) {
+      if (job.owner !== SYSTEM_OWNER && depth >= this.limits.maxDepth) {
         throw new FilterlabError(
           'FL_ERR_QUEUE_FULL',
           `Expected fewer than ${this.limits.maxDepth} queued jobs but the queue holds ${depth}`,
@@ -131,6 +147,10 @@ export class SqliteQueue implements JobQueue {
           now,
           rev: this.nextRev(),
         });
+      this.db
+        .prepare('INSERT INTO creations (owner, created_at) VALUES (?, ?)')
+        .run(job.owner, now);
+      this.db.prepare('DELETE FROM creations WHERE created_at < ?').run(now - CREATIONS_KEPT_MS);
     });
     insert.immediate();
     return (await this.get(job.id))!;
@@ -338,7 +358,7 @@ export class SqliteQueue implements JobQueue {
   async countCreatedSince(owner: string, since: number): Promise<number> {
     return (
       this.db
-        .prepare('SELECT count(*) AS n FROM jobs WHERE owner = ? AND created_at >= ?')
+        .prepare('SELECT count(*) AS n FROM creations WHERE owner = ? AND created_at >= ?')
         .get(owner, since) as { n: number }
     ).n;
   }

@@ -78,16 +78,15 @@ export class JobExecutor {
     this.options.onClaim?.(job.id);
     const controller = new AbortController();
     let cancelled = false;
-    const timeout = setTimeout(
-      () =>
-        controller.abort(
-          new FilterlabError(
-            'FL_ERR_TIMEOUT',
-            `Expected the job to finish within ${this.options.jobTimeoutMs} ms but it did not`,
-          ),
+    const deadline = started + this.options.jobTimeoutMs;
+    const timeUp = () =>
+      controller.abort(
+        new FilterlabError(
+          'FL_ERR_TIMEOUT',
+          `Expected the job to finish within ${this.options.jobTimeoutMs} ms but it did not`,
         ),
-      this.options.jobTimeoutMs,
-    );
+      );
+    const timeout = setTimeout(timeUp, this.options.jobTimeoutMs);
     let progress = 0;
     let lastBeat = 0;
     const beat = async () => {
@@ -121,6 +120,9 @@ export class JobExecutor {
         signal: controller.signal,
         onProgress: (p) => {
           progress = p.fraction;
+          // CPU-bound steps hold the event loop from one to the next, so the timer above
+          // cannot fire while they run: the deadline is checked here too, between steps
+          if (performance.now() > deadline && !controller.signal.aborted) timeUp();
           if (Date.now() - lastBeat > 250) void beat();
         },
       });
@@ -135,6 +137,8 @@ export class JobExecutor {
           timings: result.timings,
         },
       });
+      // deleted while it ran: its result must not outlive it
+      if (!(await this.queue.get(job.id))) await this.store.delete(key);
       this.options.onDone?.(job.id, 'succeeded', performance.now() - started);
     } catch (raw) {
       const reason = controller.signal.aborted ? controller.signal.reason : raw;

@@ -114,6 +114,7 @@ export class WorkerSupervisor {
     await this.queue.recoverWorker(slot.workerId, error, !timedOut).catch((e: unknown) => {
       this.logger.error({ err: e }, 'could not recover the jobs of a dead worker');
     });
+    if (this.stopping) return; // stop() came while the jobs were recovered
     this.restarts++;
     this.events.onRestart?.(slot.workerId, reason);
     await this.spawn();

@@ -8,13 +8,11 @@ import { MIME_TYPES } from '../../../core/image/formats.js';
 import { packageRoot } from '../../../core/package-root.js';
 import type { FilterCatalog } from '../../catalog.js';
 import type { ServerConfig } from '../../config.js';
-import { newJobId } from '../../jobs.js';
+import { newJobId, SYSTEM_OWNER } from '../../jobs.js';
 import type { JobQueue } from '../../queue/queue.js';
 import { inputKey, type BlobStore } from '../../storage/blob-store.js';
 import type { ServerDeps } from '../app.js';
 import { notFound } from '../errors.js';
-
-const SYSTEM_OWNER = 'system';
 
 /**
  * Example thumbnails of every filter, rendered by the workers like any job (the HTTP process
@@ -22,6 +20,7 @@ const SYSTEM_OWNER = 'system';
  */
 export class Thumbnails {
   private readonly jobs = new Map<string, string>();
+  private sample: { bytes: Buffer; contentType: string } | undefined;
 
   constructor(
     private readonly config: ServerConfig,
@@ -39,35 +38,43 @@ export class Thumbnails {
   }
 
   async start(): Promise<void> {
-    const sample = this.samplePath();
-    if (!sample) return;
-    const bytes = await readFile(sample);
+    const file = this.samplePath();
+    if (!file) return;
+    const bytes = await readFile(file);
     const header = await inspectImage(bytes);
-    for (const { spec } of this.catalog.all()) {
-      const id = newJobId();
-      await this.store.put(inputKey(id), bytes, MIME_TYPES[header.format]);
-      await this.queue
-        .enqueue({
-          id,
-          owner: SYSTEM_OWNER,
-          filter: spec.id,
-          params: defaultParams(spec.params),
-          seed: 0,
-          priority: -5,
-          maxAttempts: 1,
-          inputKey: inputKey(id),
-          expiresAt: Date.now() + this.config.retentionMs,
-        })
-        .then(
-          () => this.jobs.set(spec.id, id),
-          () => this.store.delete(inputKey(id)),
-        );
-    }
+    this.sample = { bytes, contentType: MIME_TYPES[header.format] };
+    for (const { spec } of this.catalog.all()) await this.render(spec.id);
+  }
+
+  private async render(filterId: string): Promise<void> {
+    if (!this.sample) return;
+    const { spec } = this.catalog.get(filterId);
+    const id = newJobId();
+    this.jobs.set(filterId, id); // before any await: concurrent requests render it once
+    await this.store.put(inputKey(id), this.sample.bytes, this.sample.contentType);
+    await this.queue
+      .enqueue({
+        id,
+        owner: SYSTEM_OWNER,
+        filter: spec.id,
+        params: defaultParams(spec.params),
+        seed: 0,
+        priority: -5,
+        maxAttempts: 1,
+        inputKey: inputKey(id),
+        expiresAt: Date.now() + this.config.retentionMs,
+      })
+      .catch(async () => {
+        if (this.jobs.get(filterId) === id) this.jobs.delete(filterId);
+        await this.store.delete(inputKey(id));
+      });
   }
 
   async get(filterId: string): Promise<{ bytes: Buffer; contentType: string } | undefined> {
     const id = this.jobs.get(filterId);
     const job = id ? await this.queue.get(id) : undefined;
+    // swept after the retention time like any job: render it again for the next request
+    if (id && !job && this.jobs.get(filterId) === id) void this.render(filterId).catch(() => {});
     return job?.status === 'succeeded' && job.resultKey ? this.store.get(job.resultKey) : undefined;
   }
 }

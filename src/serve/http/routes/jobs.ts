@@ -4,7 +4,7 @@ import { resolveParams } from '../../../core/filters/params.js';
 import { inspectImage } from '../../../core/image/decode.js';
 import { MIME_TYPES } from '../../../core/image/formats.js';
 import { isFinal, newJobId, type JobRecord } from '../../jobs.js';
-import { inputKey } from '../../storage/blob-store.js';
+import { inputKey, resultKey } from '../../storage/blob-store.js';
 import type { ServerDeps } from '../app.js';
 import { notFound } from '../errors.js';
 
@@ -59,6 +59,11 @@ export function jobView(job: JobRecord): Record<string, unknown> {
 
 export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void {
   const { queue, store, catalog, config } = deps;
+  // open progress streams never finish on their own, so closing the server ends them
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+  });
 
   const owned = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobRecord> => {
     const job = await queue.get(request.params.id);
@@ -138,6 +143,11 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
         });
       } catch (error) {
         await store.delete(inputKey(id));
+        // a concurrent request with the same idempotency key won the race: answer with its job
+        const winner = idempotencyKey
+          ? await queue.findByIdempotencyKey(request.owner, idempotencyKey)
+          : undefined;
+        if (winner) return reply.status(200).send(jobView(winner));
         throw error;
       }
       deps.metrics.count('filterlab_jobs_created_total', { filter: spec.id }, 1, 'Jobs accepted');
@@ -183,7 +193,22 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
     { schema: { summary: 'Progress as server-sent events', params: jobIdParams } },
     async (request, reply) => {
       const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
-      streamEvents(deps, job, reply);
+      streamEvents(deps, job, reply, streams);
+    },
+  );
+
+  app.post(
+    '/v1/jobs/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a job, keeping its record: a queued one at once, a running one soon',
+        params: jobIdParams,
+      },
+    },
+    async (request, reply) => {
+      const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      const after = isFinal(job.status) ? job : await queue.cancel(job.id);
+      return reply.status(202).send(jobView(after ?? job));
     },
   );
 
@@ -193,15 +218,21 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
     async (request, reply) => {
       const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
       if (!isFinal(job.status)) await queue.cancel(job.id);
+      // the result key, not job.resultKey: a running job's worker may store it meanwhile
       await store.delete(job.inputKey);
-      if (job.resultKey) await store.delete(job.resultKey);
+      await store.delete(resultKey(job.id));
       await queue.remove(job.id);
       return reply.status(204).send();
     },
   );
 }
 
-function streamEvents(deps: ServerDeps, job: JobRecord, reply: FastifyReply): void {
+function streamEvents(
+  deps: ServerDeps,
+  job: JobRecord,
+  reply: FastifyReply,
+  streams: Set<() => void>,
+): void {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -224,10 +255,19 @@ function streamEvents(deps: ServerDeps, job: JobRecord, reply: FastifyReply): vo
   const close = () => {
     clearInterval(keepAlive);
     unsubscribe();
+    streams.delete(close);
     res.end();
   };
+  streams.add(close);
   res.on('close', close);
   send(job);
+  // a change made between reading the job and subscribing would otherwise never be sent
+  void deps.queue.get(job.id).then(
+    (latest) => {
+      if (latest && !res.writableEnded) send(latest);
+    },
+    () => undefined,
+  );
 }
 
 async function readUpload(request: FastifyRequest): Promise<Upload> {
