@@ -2,8 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { isFilterlabError } from '../core/errors.js';
 import { FILTERLAB_VERSION } from '../core/version.js';
 import { registerApply } from './commands/apply.js';
+import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDiffusion } from './commands/diffusion.js';
 import { registerFilters } from './commands/filters.js';
+import { registerLab } from './commands/lab.js';
 import { registerModels } from './commands/models.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT } from './exit-codes.js';
@@ -28,7 +31,10 @@ export function buildProgram(io: Io): Command {
   registerFilters(program, io);
   registerModels(program, io);
   registerDemo(program, io);
+  registerDiffusion(program, io);
   registerServe(program, io);
+  registerLab(program, io);
+  registerBench(program, io);
   return program;
 }
 

@@ -14,7 +14,9 @@ export class ProgressBar {
     private readonly label: string,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     enabled = true,
+    private readonly initial = 0,
   ) {
+    this.done = initial;
     this.tty = enabled && Boolean(stream.isTTY);
     this.enabled = enabled;
   }
@@ -27,6 +29,13 @@ export class ProgressBar {
     this.render();
   }
 
+  /** Set the count (for work measured elsewhere, e.g. a resumed run). */
+  update(done: number): void {
+    if (done === this.done) return;
+    this.done = done;
+    this.render();
+  }
+
   finish(): void {
     if (this.tty) this.stream.write('\n');
   }
@@ -34,7 +43,7 @@ export class ProgressBar {
   private render(): void {
     if (!this.enabled) return;
     const elapsed = (performance.now() - this.started) / 1000;
-    const rate = this.done / Math.max(elapsed, 1e-3);
+    const rate = (this.done - this.initial) / Math.max(elapsed, 1e-3);
     const eta = rate > 0 ? (this.total - this.done) / rate : 0;
     const pct = this.total ? this.done / this.total : 1;
     const fails = this.failed ? `, ${this.failed} failed` : '';

@@ -5,6 +5,7 @@ import { ImageIoSchema } from '../../core/models/manifest.js';
 import { FilterlabError } from '../../core/errors.js';
 import { defaultModelsDir } from '../../core/models/store.js';
 import { EXIT } from '../exit-codes.js';
+import { registerModelsOptimize } from './models-optimize.js';
 import type { Io } from '../io.js';
 
 interface AddFlags {
@@ -103,6 +104,8 @@ export function registerModels(program: Command, io: Io): void {
       process.stderr.write('\n');
       io.out(`pulled ${model.manifest.id} into ${model.dir}`);
     });
+
+  registerModelsOptimize(models, io);
 }
 
 function parseIo(text: string) {

@@ -82,15 +82,22 @@ function convolveRows(
 ): Float32Array {
   const out = new Float32Array(src.length);
   const r = (k.length - 1) / 2;
+  // One row at a time, copied with r clamped pixels on each side, so the inner loop has no branches.
+  const padded = new Float32Array((w + 2 * r) * c);
   for (let y = 0; y < h; y++) {
     const row = y * w * c;
+    padded.set(src.subarray(row, row + w * c), r * c);
+    for (let i = 0; i < r; i++) {
+      for (let ch = 0; ch < c; ch++) {
+        padded[i * c + ch] = src[row + ch]!;
+        padded[(r + w + i) * c + ch] = src[row + (w - 1) * c + ch]!;
+      }
+    }
     for (let x = 0; x < w; x++) {
       for (let ch = 0; ch < c; ch++) {
         let acc = 0;
-        for (let i = -r; i <= r; i++) {
-          const xx = x + i < 0 ? 0 : x + i >= w ? w - 1 : x + i;
-          acc += src[row + xx * c + ch]! * k[i + r]!;
-        }
+        let idx = x * c + ch;
+        for (let i = 0; i < k.length; i++, idx += c) acc += padded[idx]! * k[i]!;
         out[row + x * c + ch] = acc;
       }
     }
@@ -127,12 +134,18 @@ function boxRows(src: Float32Array, c: number, w: number, h: number, r: number):
   for (let y = 0; y < h; y++) {
     const row = y * w * c;
     for (let ch = 0; ch < c; ch++) {
-      const at = (x: number) => src[row + (x < 0 ? 0 : x >= w ? w - 1 : x) * c + ch]!;
+      const first = src[row + ch]!;
+      const last = src[row + (w - 1) * c + ch]!;
+      const at = (x: number) => (x < 0 ? first : x >= w ? last : src[row + x * c + ch]!);
       let acc = 0;
       for (let x = -r; x <= r; x++) acc += at(x);
       for (let x = 0; x < w; x++) {
         out[row + x * c + ch] = acc * norm;
-        acc += at(x + r + 1) - at(x - r);
+        const add = x + r + 1;
+        const sub = x - r;
+        acc +=
+          (add < w ? src[row + add * c + ch]! : last) -
+          (sub >= 0 ? src[row + sub * c + ch]! : first);
       }
     }
   }

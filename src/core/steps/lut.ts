@@ -32,15 +32,20 @@ export function applyLut(
   const s1 = 3;
   const s2 = size * 3;
   const s3 = size * size * 3;
-  const scale = [0, 1, 2].map((c) => n / (lut.domainMax[c]! - lut.domainMin[c]!));
-  const rgb = [0, 0, 0];
+  const [sx, sy, sz] = [0, 1, 2].map((c) => n / (lut.domainMax[c]! - lut.domainMin[c]!)) as [
+    number,
+    number,
+    number,
+  ];
+  const [mx, my, mz] = lut.domainMin;
+  const tetrahedral = o.interpolation === 'tetrahedral';
   const src = image.data;
   const dst = out.data;
   const k = o.strength;
   for (let p = 0; p < src.length; p += 3) {
-    const x = clamp((src[p]! - lut.domainMin[0]) * scale[0]!, n);
-    const y = clamp((src[p + 1]! - lut.domainMin[1]) * scale[1]!, n);
-    const z = clamp((src[p + 2]! - lut.domainMin[2]) * scale[2]!, n);
+    const x = clamp((src[p]! - mx) * sx, n);
+    const y = clamp((src[p + 1]! - my) * sy, n);
+    const z = clamp((src[p + 2]! - mz) * sz, n);
     const x0 = Math.min(x | 0, n - 1);
     const y0 = Math.min(y | 0, n - 1);
     const z0 = Math.min(z | 0, n - 1);
@@ -48,47 +53,52 @@ export function applyLut(
     const fy = y - y0;
     const fz = z - z0;
     const base = x0 * s1 + y0 * s2 + z0 * s3;
-    for (let c = 0; c < 3; c++) {
-      const at = (o: number) => data[base + o + c]!;
-      const c000 = at(0);
-      const c111 = at(s1 + s2 + s3);
-      if (o.interpolation === 'tetrahedral') {
-        let v: number;
-        if (fx > fy) {
-          if (fy > fz)
-            v =
-              c000 + fx * (at(s1) - c000) + fy * (at(s1 + s2) - at(s1)) + fz * (c111 - at(s1 + s2));
-          else if (fx > fz)
-            v =
-              c000 + fx * (at(s1) - c000) + fz * (at(s1 + s3) - at(s1)) + fy * (c111 - at(s1 + s3));
-          else
-            v =
-              c000 + fz * (at(s3) - c000) + fx * (at(s1 + s3) - at(s3)) + fy * (c111 - at(s1 + s3));
-        } else {
-          if (fz > fy)
-            v =
-              c000 + fz * (at(s3) - c000) + fy * (at(s2 + s3) - at(s3)) + fx * (c111 - at(s2 + s3));
-          else if (fz > fx)
-            v =
-              c000 + fy * (at(s2) - c000) + fz * (at(s2 + s3) - at(s2)) + fx * (c111 - at(s2 + s3));
-          else
-            v =
-              c000 + fy * (at(s2) - c000) + fx * (at(s1 + s2) - at(s2)) + fz * (c111 - at(s1 + s2));
-        }
-        rgb[c] = v;
-      } else {
-        const c00 = c000 + fx * (at(s1) - c000);
-        const c10 = at(s2) + fx * (at(s1 + s2) - at(s2));
-        const c01 = at(s3) + fx * (at(s1 + s3) - at(s3));
-        const c11 = at(s2 + s3) + fx * (c111 - at(s2 + s3));
-        const c0 = c00 + fy * (c10 - c00);
-        const c1 = c01 + fy * (c11 - c01);
-        rgb[c] = c0 + fz * (c1 - c0);
-      }
+    let r: number, g: number, b: number;
+    if (tetrahedral) {
+      // The cell's tetrahedron holding (fx, fy, fz): corners 000, a, b, 111 with weights w0..w3.
+      let a: number, bb: number, w0: number, w1: number, w2: number, w3: number;
+      if (fx > fy) {
+        if (fy > fz) [a, bb, w0, w1, w2, w3] = [s1, s1 + s2, 1 - fx, fx - fy, fy - fz, fz];
+        else if (fx > fz) [a, bb, w0, w1, w2, w3] = [s1, s1 + s3, 1 - fx, fx - fz, fz - fy, fy];
+        else [a, bb, w0, w1, w2, w3] = [s3, s1 + s3, 1 - fz, fz - fx, fx - fy, fy];
+      } else if (fz > fy) [a, bb, w0, w1, w2, w3] = [s3, s2 + s3, 1 - fz, fz - fy, fy - fx, fx];
+      else if (fz > fx) [a, bb, w0, w1, w2, w3] = [s2, s2 + s3, 1 - fy, fy - fz, fz - fx, fx];
+      else [a, bb, w0, w1, w2, w3] = [s2, s1 + s2, 1 - fy, fy - fx, fx - fz, fz];
+      const i0 = base;
+      const i1 = base + a;
+      const i2 = base + bb;
+      const i3 = base + s1 + s2 + s3;
+      r = w0 * data[i0]! + w1 * data[i1]! + w2 * data[i2]! + w3 * data[i3]!;
+      g = w0 * data[i0 + 1]! + w1 * data[i1 + 1]! + w2 * data[i2 + 1]! + w3 * data[i3 + 1]!;
+      b = w0 * data[i0 + 2]! + w1 * data[i1 + 2]! + w2 * data[i2 + 2]! + w3 * data[i3 + 2]!;
+    } else {
+      const gx = 1 - fx;
+      const gy = 1 - fy;
+      const gz = 1 - fz;
+      const w000 = gx * gy * gz;
+      const w100 = fx * gy * gz;
+      const w010 = gx * fy * gz;
+      const w110 = fx * fy * gz;
+      const w001 = gx * gy * fz;
+      const w101 = fx * gy * fz;
+      const w011 = gx * fy * fz;
+      const w111 = fx * fy * fz;
+      const lerp = (c: number) =>
+        w000 * data[base + c]! +
+        w100 * data[base + s1 + c]! +
+        w010 * data[base + s2 + c]! +
+        w110 * data[base + s1 + s2 + c]! +
+        w001 * data[base + s3 + c]! +
+        w101 * data[base + s1 + s3 + c]! +
+        w011 * data[base + s2 + s3 + c]! +
+        w111 * data[base + s1 + s2 + s3 + c]!;
+      r = lerp(0);
+      g = lerp(1);
+      b = lerp(2);
     }
-    dst[p] = src[p]! + k * (rgb[0]! - src[p]!);
-    dst[p + 1] = src[p + 1]! + k * (rgb[1]! - src[p + 1]!);
-    dst[p + 2] = src[p + 2]! + k * (rgb[2]! - src[p + 2]!);
+    dst[p] = src[p]! + k * (r - src[p]!);
+    dst[p + 1] = src[p + 1]! + k * (g - src[p + 1]!);
+    dst[p + 2] = src[p + 2]! + k * (b - src[p + 2]!);
   }
   return out;
 }

@@ -20,7 +20,9 @@ export function vignette(image: Image, o: VignetteOptions): Image {
   const half = Math.hypot(cx, cy);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const r = Math.hypot(x + 0.5 - cx, y + 0.5 - cy) / half;
+      const dx = x + 0.5 - cx;
+      const dy = y + 0.5 - cy;
+      const r = Math.sqrt(dx * dx + dy * dy) / half;
       const t = Math.min(1, Math.max(0, (r - o.radius) / o.softness));
       const falloff = t * t * (3 - 2 * t);
       const i = (y * w + x) * 3;

@@ -86,15 +86,18 @@ export interface PairedComparison {
 export function pairedComparison(
   candidate: ReadonlyMap<string, number>,
   baseline: ReadonlyMap<string, number>,
-  higherIsBetter: boolean,
+  direction: 'higher' | 'lower' | 'zero',
   o: BootstrapOptions = {},
 ): PairedComparison {
   const diffs: number[] = [];
+  let wins = 0;
   for (const [id, c] of candidate) {
     const b = baseline.get(id);
-    if (b !== undefined && Number.isFinite(b) && Number.isFinite(c)) diffs.push(c - b);
+    if (b === undefined || !Number.isFinite(b) || !Number.isFinite(c)) continue;
+    diffs.push(c - b);
+    if (direction === 'higher' ? c > b : direction === 'lower' ? c < b : Math.abs(c) < Math.abs(b))
+      wins++;
   }
-  const wins = diffs.filter((d) => (higherIsBetter ? d > 0 : d < 0)).length;
   return {
     n: diffs.length,
     meanDiff: mean(diffs),

@@ -1,0 +1,203 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FACES_DEV, FIXTURE_MODELS } from '../../../test/paths.js';
+import { EXIT } from '../exit-codes.js';
+import type { Io } from '../io.js';
+import { runCli } from '../main.js';
+
+interface Captured extends Io {
+  stdout: string[];
+  stderr: string[];
+}
+
+async function cli(...argv: string[]): Promise<Captured & { code: number }> {
+  const io: Captured = {
+    stdout: [],
+    stderr: [],
+    out: (s) => io.stdout.push(s),
+    err: (s) => io.stderr.push(s),
+    exitCode: EXIT.OK,
+  };
+  const code = await runCli(argv, io);
+  return Object.assign(io, { code });
+}
+
+const TINY = path.join(FIXTURE_MODELS, 'tiny-sd');
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'fl-cli-diffusion-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('filterlab diffusion schedule', () => {
+  it('prints the timesteps and sigmas of a run as JSON', async () => {
+    const r = await cli(
+      'diffusion',
+      'schedule',
+      '--scheduler',
+      'euler',
+      '--steps',
+      '4',
+      '--strength',
+      '0.5',
+      '--config',
+      path.join(TINY, 'scheduler', 'scheduler_config.json'),
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const schedule = JSON.parse(r.stdout.join('\n'));
+    expect(schedule.timesteps).toEqual([499, 249]); // SD-Turbo img2img, 4 steps at 0.5
+    expect(schedule.sigmas).toHaveLength(3);
+    expect(schedule.sigmas[2]).toBe(0);
+  });
+
+  it('prints a table without --json, and a clear error for a bad scheduler', async () => {
+    const table = await cli('diffusion', 'schedule', '--scheduler', 'lcm', '--steps', '2');
+    expect(table.stdout[0]).toBe('step  timestep  sigma');
+    expect(table.stdout).toHaveLength(3);
+    const bad = await cli('diffusion', 'schedule', '--scheduler', 'eulr', '--steps', '2');
+    expect(bad.code).toBe(EXIT.FAILED);
+    expect(bad.stderr.join('\n')).toMatch(/FL_ERR_INVALID_ARGUMENT: Expected a scheduler name/);
+  });
+});
+
+describe('filterlab diffusion run', () => {
+  it('runs img2img on a photo from a plain diffusers folder and writes the output', async () => {
+    const out = path.join(dir, 'out.png');
+    const r = await cli(
+      'diffusion',
+      'run',
+      '--model',
+      TINY,
+      '--prompt',
+      'watercolor',
+      '--image',
+      path.join(FACES_DEV, 'B001231.jpg'),
+      '--strength',
+      '0.5',
+      '--steps',
+      '4',
+      '--max-side',
+      '64',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(r.stderr).toEqual([]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout.join('\n'));
+    expect(summary.out).toEqual([out]);
+    expect(summary.timesteps).toEqual([499, 249]);
+    expect(summary.timings.steps).toBe(2);
+    const [input, output] = await Promise.all([
+      sharp(path.join(FACES_DEV, 'B001231.jpg')).metadata(),
+      sharp(out).metadata(),
+    ]);
+    expect([output.width, output.height]).toEqual([
+      input.autoOrient.width,
+      input.autoOrient.height,
+    ]);
+  });
+
+  it('runs txt2img and best-of-N, writing the best k', async () => {
+    const out = path.join(dir, 'best.jpg');
+    const r = await cli(
+      'diffusion',
+      'run',
+      '--model',
+      TINY,
+      '--prompt',
+      'a lake',
+      '--steps',
+      '2',
+      '--best-of',
+      '3',
+      '--keep',
+      '2',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout[0]).toMatch(/^wrote .*best\.jpg, .*best-2\.jpg \(seed \d, \d, 64x64/);
+    expect(r.stdout[1]).toMatch(
+      /^time: text encoder .* unet .*\/step\), scheduler .* tensors .* total/,
+    );
+    expect((await readdir(dir)).filter((f) => f.startsWith('best'))).toEqual([
+      'best-2.jpg',
+      'best.jpg',
+    ]);
+  });
+
+  it('fails clearly, writing nothing, for a bad strength, size or folder', async () => {
+    const out = path.join(dir, 'never.png');
+    const image = path.join(FACES_DEV, 'B001231.jpg');
+    const strength = await cli(
+      'diffusion',
+      'run',
+      '--model',
+      TINY,
+      '--prompt',
+      'x',
+      '--image',
+      image,
+      '--strength',
+      '0',
+      '--out',
+      out,
+    );
+    expect(strength.code).toBe(EXIT.FAILED);
+    expect(strength.stderr.join('\n')).toMatch(/Expected a strength in \(0, 1\]/);
+    const turbo = await cli(
+      'diffusion',
+      'run',
+      '--model',
+      TINY,
+      '--prompt',
+      'x',
+      '--image',
+      image,
+      '--strength',
+      '0.5',
+      '--steps',
+      '1',
+      '--out',
+      out,
+    );
+    expect(turbo.stderr.join('\n')).toMatch(/steps \* strength >= 1/);
+    const size = await cli(
+      'diffusion',
+      'run',
+      '--model',
+      TINY,
+      '--prompt',
+      'x',
+      '--width',
+      '100',
+      '--out',
+      out,
+    );
+    expect(size.stderr.join('\n')).toMatch(/multiple of 8/);
+    const folder = await cli('diffusion', 'run', '--model', dir, '--prompt', 'x', '--out', out);
+    expect(folder.stderr.join('\n')).toMatch(/FL_ERR_DIFFUSION_LAYOUT: .* lacks model_index.json/);
+    const ext = await cli(
+      'diffusion',
+      'run',
+      '--model',
+      TINY,
+      '--prompt',
+      'x',
+      '--out',
+      path.join(dir, 'x.bmp'),
+    );
+    expect(ext.stderr.join('\n')).toMatch(/--out to end in \.png/);
+    expect((await readdir(dir)).filter((f) => f.startsWith('never') || f.startsWith('x.'))).toEqual(
+      [],
+    );
+  });
+});
