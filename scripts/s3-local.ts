@@ -14,7 +14,7 @@ export const S3_BUCKET = 'filterlab';
 export async function startLocalS3(port: number, directory: string): Promise<{ url: string; close(): Promise<void> }> {
   mkdirSync(directory, { recursive: true });
   const server = new S3rver({ port, address: '127.0.0.1', directory, silent: true, configureBuckets: [{ name: S3_BUCKET, configs: [] }] });
-  const { address, port: bound } = (await server.run()) as { address: string; port: number };
+  const { address, port: bound } = await server.run();
   return { url: `http://${address}:${bound}`, close: () => server.close() };
 }
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { FilterlabError, isFilterlabError } from '../errors.js';
 import { decodeHeic } from './heic.js';
-import { bytesToUnit, createImage, type Image } from './image.js';
+import { createImage, imageFromRgb8, type Image } from './image.js';
 import { describeBytes, sniffFormat, type ImageFormat } from './formats.js';
 
 export interface DecodeLimits {
@@ -159,16 +159,13 @@ async function decodeWithSharp(
 }
 
 function toFloatImage(data: Buffer, info: OutputInfo, sixteenBit: boolean): Image {
+  if (!sixteenBit) return imageFromRgb8(info.width, info.height, data);
   const image = createImage(info.width, info.height);
   const out = image.data;
-  if (sixteenBit) {
-    // a Uint16Array view needs an even byte offset; copy in the rare case it is odd
-    const bytes = data.byteOffset % 2 === 0 ? data : Uint8Array.from(data);
-    const src = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = src[i]! / 65535;
-  } else {
-    bytesToUnit(data, out);
-  }
+  // a Uint16Array view needs an even byte offset; copy in the rare case it is odd
+  const bytes = data.byteOffset % 2 === 0 ? data : Uint8Array.from(data);
+  const src = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = src[i]! / 65535;
   return image;
 }
 
@@ -203,8 +200,7 @@ async function decodeRaw(
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const image = createImage(info.width, info.height);
-  bytesToUnit(data, image.data);
+  const image = imageFromRgb8(info.width, info.height, data);
   return {
     image,
     info: {

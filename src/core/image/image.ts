@@ -3,11 +3,61 @@ import { invalidArgument } from '../errors.js';
 /**
  * Decoded pixels: sRGB-encoded RGB, interleaved, row-major, float values in [0, 1].
  * Float keeps chains of steps free of 8-bit rounding; encode() quantises once at the end.
+ * Images are never changed in place: a step makes a new one.
  */
 export interface Image {
   readonly width: number;
   readonly height: number;
   readonly data: Float32Array;
+}
+
+/**
+ * An image whose float pixels are made only when someone reads `data`. A photo decoded from
+ * 8-bit, or a model output, often goes straight to a tensor or to the encoder, and then the
+ * full-size float copy (and two passes over it) is never needed.
+ */
+class DeferredImage implements Image {
+  private floats: Float32Array | undefined;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    private readonly makeFloats: () => Float32Array,
+    /** The exact 8-bit pixels (data === bytes / 255), when the image has them. */
+    readonly bytes: Uint8Array | undefined,
+    /** Quantise straight from the source, when that is cheaper than via `data`. */
+    private readonly makeBytes: (() => Uint8Array) | undefined,
+  ) {}
+
+  get data(): Float32Array {
+    this.floats ??= this.makeFloats();
+    return this.floats;
+  }
+
+  get floatsMade(): boolean {
+    return this.floats !== undefined;
+  }
+
+  quantise(): Uint8Array | undefined {
+    if (this.bytes) return this.bytes;
+    return this.floats ? undefined : this.makeBytes?.();
+  }
+}
+
+/** An image that turns into floats on first use and quantises from its source (e.g. a model output). */
+export function deferredImage(
+  width: number,
+  height: number,
+  toFloats: () => Float32Array,
+  toRgb8: () => Uint8Array,
+): Image {
+  assertSize(width, height);
+  return new DeferredImage(width, height, toFloats, undefined, toRgb8);
+}
+
+/** The exact 8-bit pixels behind an image, if it was made from them and never needed floats. */
+export function exactRgb8(image: Image): Uint8Array | undefined {
+  return image instanceof DeferredImage && !image.floatsMade ? image.bytes : undefined;
 }
 
 /** One channel of weights in [0, 1] at some resolution: 1 means "this pixel is selected". */
@@ -47,26 +97,24 @@ export function cloneImage(image: Image): Image {
   return { width: image.width, height: image.height, data: image.data.slice() };
 }
 
-/** Build an image from 8-bit interleaved RGB bytes. */
+/** An image from 8-bit interleaved RGB bytes (kept; floats are made on first use). */
 export function imageFromRgb8(width: number, height: number, rgb: Uint8Array): Image {
-  const image = createImage(width, height);
-  bytesToUnit(rgb, image.data);
-  return image;
-}
-
-/** v / 255 for each byte value v. Constant: filled once here, never written. */
-const UNIT_OF_BYTE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
-
-/**
- * out[i] = bytes[i] / 255 for every value of `out`. A table read per sample is about twice as
- * fast as a division, and gives the same float32 values.
- */
-export function bytesToUnit(bytes: Uint8Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = UNIT_OF_BYTE[bytes[i]!]!;
+  assertSize(width, height);
+  if (rgb.length !== width * height * 3) {
+    throw invalidArgument(`${width * height * 3} bytes (${width}x${height}x3)`, 'rgb', rgb);
+  }
+  const toFloats = () => {
+    const out = new Float32Array(rgb.length);
+    for (let i = 0; i < out.length; i++) out[i] = rgb[i]! / 255;
+    return out;
+  };
+  return new DeferredImage(width, height, toFloats, rgb, undefined);
 }
 
 /** Quantise to 8-bit interleaved RGB, rounding to nearest and clamping. */
 export function imageToRgb8(image: Image): Uint8Array {
+  const direct = image instanceof DeferredImage ? image.quantise() : undefined;
+  if (direct) return direct;
   const src = image.data;
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) {

@@ -64,13 +64,10 @@ export class OnnxImageModel {
       { [this.inputName]: input },
       { ...(signal ? { signal } : {}), outputs: [this.outputName] },
     );
-    // The input tensor is ours and free once the model has run: when the output has the same
-    // size, its pixels go there rather than into fresh memory.
     return tensorToImage(
       out[this.outputName]!,
       this.io.output ?? this.io.input,
       `${this.model.manifest.id}.${this.outputName}`,
-      input.data,
     );
   }
 

@@ -1,5 +1,5 @@
 import { FilterlabError } from '../errors.js';
-import { createImage, type Image } from '../image/image.js';
+import { deferredImage, exactRgb8, type Image } from '../image/image.js';
 import type { PixelEncoding } from '../models/manifest.js';
 import { float32, type Tensor } from './tensor.js';
 
@@ -22,13 +22,18 @@ export function imageToTensor(
   image: Image,
   enc: PixelEncoding = DEFAULT_ENCODING,
 ): Tensor<'float32'> {
-  const { width: w, height: h, data: src } = image;
+  const { width: w, height: h } = image;
+  // An image that is still its 8-bit decode is read as bytes (scaled by 1/255 below): one pass,
+  // and no float copy of the photo is made.
+  const bytes = exactRgb8(image);
+  const src: ArrayLike<number> = bytes ?? image.data;
+  const unit = bytes ? 1 / 255 : 1;
   const plane = w * h;
   const out = new Float32Array(plane * 3);
   const { a, b } = affine(enc);
   // Image channel that feeds tensor channel 0, 1, 2.
   const [c0, c1, c2] = enc.channelOrder === 'bgr' ? ([2, 1, 0] as const) : ([0, 1, 2] as const);
-  const [a0, a1, a2] = [a[c0]!, a[c1]!, a[c2]!];
+  const [a0, a1, a2] = [a[c0]! * unit, a[c1]! * unit, a[c2]! * unit];
   const [b0, b1, b2] = [b[c0]!, b[c1]!, b[c2]!];
   // One pass over the pixels: on a large photo, reading the source once per channel costs
   // more than the model's own preprocessing budget.
@@ -51,16 +56,14 @@ export function imageToTensor(
 }
 
 /**
- * 1x3xHxW (or 1xHxWx3, or single-channel) float32 tensor -> Image, undoing the encoding.
- * `into`, when it has exactly H*W*3 values and does not share memory with `t`, receives the
- * pixels instead of a new buffer: a model's input tensor is free once the model has run, and
- * reusing it spares a large photo the cost of fresh memory (page faults on ~40 MB at 3 MP).
+ * 1x3xHxW (or 1xHxWx3, or single-channel) float32 tensor -> Image, undoing the encoding. The
+ * image is deferred: its float pixels are made on first use, and an encoder quantises straight
+ * from the tensor, so a model output that is encoded as is costs one pass, not two.
  */
 export function tensorToImage(
   t: Tensor,
   enc: PixelEncoding = DEFAULT_ENCODING,
   name = 'output',
-  into?: Float32Array,
 ): Image {
   if (t.type !== 'float32') {
     throw new FilterlabError(
@@ -82,29 +85,37 @@ export function tensorToImage(
   const w = nchw ? dims[3]! : dims[2]!;
   const src = t.data as Float32Array;
   const plane = w * h;
-  const reuse = into?.length === plane * 3 && into.buffer !== src.buffer;
-  const image = createImage(w, h, reuse ? into : undefined);
-  const out = image.data;
   const { a, b } = affine(enc);
   const order = enc.channelOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  // Tensor channel that holds image channel k (R, G, B), and where it starts.
+  // Tensor channel that holds image channel k (R, G, B), where it starts, and its step.
   const channel = (k: number) => (channels === 1 ? 0 : order.indexOf(k));
   const start = (k: number) => (nchw ? channel(k) * plane : channel(k));
   const [t0, t1, t2] = [start(0), start(1), start(2)];
+  const stride = nchw ? 1 : channels!;
   const [k0, k1, k2] = [1 / a[0]!, 1 / a[1]!, 1 / a[2]!];
   const [o0, o1, o2] = [b[0]!, b[1]!, b[2]!];
-  if (nchw) {
-    for (let i = 0, p = 0; i < plane; i++, p += 3) {
-      out[p] = (src[t0 + i]! - o0) * k0;
-      out[p + 1] = (src[t1 + i]! - o1) * k1;
-      out[p + 2] = (src[t2 + i]! - o2) * k2;
-    }
-  } else {
-    for (let p = 0, q = 0; p < out.length; p += 3, q += channels) {
-      out[p] = (src[q + t0]! - o0) * k0;
-      out[p + 1] = (src[q + t1]! - o1) * k1;
-      out[p + 2] = (src[q + t2]! - o2) * k2;
-    }
-  }
-  return image;
+  return deferredImage(
+    w,
+    h,
+    () => {
+      const out = new Float32Array(plane * 3);
+      for (let i = 0, p = 0, q = 0; i < plane; i++, p += 3, q += stride) {
+        out[p] = (src[t0 + q]! - o0) * k0;
+        out[p + 1] = (src[t1 + q]! - o1) * k1;
+        out[p + 2] = (src[t2 + q]! - o2) * k2;
+      }
+      return out;
+    },
+    () => {
+      // Uint8ClampedArray clamps and rounds to nearest as it stores: one pass to bytes.
+      const out = new Uint8ClampedArray(plane * 3);
+      const [q0, q1, q2] = [255 * k0, 255 * k1, 255 * k2];
+      for (let i = 0, p = 0, q = 0; i < plane; i++, p += 3, q += stride) {
+        out[p] = (src[t0 + q]! - o0) * q0;
+        out[p + 1] = (src[t1 + q]! - o1) * q1;
+        out[p + 2] = (src[t2 + q]! - o2) * q2;
+      }
+      return new Uint8Array(out.buffer);
+    },
+  );
 }
