@@ -1,0 +1,291 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { FilterlabError } from '../errors.js';
+import { formatZodError } from '../zod-errors.js';
+import { parseSchedulerConfigText } from './schedulers/config.js';
+
+/**
+ * The diffusers ONNX folder layout, as `optimum-cli export onnx` and diffusers'
+ * convert_stable_diffusion_checkpoint_to_onnx.py write it:
+ *
+ *   model_index.json
+ *   tokenizer/               tokenizer.json, or vocab.json + merges.txt
+ *   text_encoder/model.onnx  (+ config.json)
+ *   unet/model.onnx          (+ config.json, + model.onnx_data for large exports)
+ *   vae_encoder/model.onnx   (+ config.json)
+ *   vae_decoder/model.onnx   (+ config.json)
+ *   scheduler/scheduler_config.json
+ *
+ * `readDiffusersLayout` checks that every part is there and reads the configs; which tensors
+ * the parts take, and whether they fit each other, is checked once the sessions are open
+ * (parts.ts), since only the ONNX files say that for sure.
+ */
+
+/** Where each ONNX part lives, relative to the folder. */
+export const ONNX_PARTS = {
+  textEncoder: 'text_encoder/model.onnx',
+  unet: 'unet/model.onnx',
+  vaeEncoder: 'vae_encoder/model.onnx',
+  vaeDecoder: 'vae_decoder/model.onnx',
+} as const;
+export type OnnxPart = keyof typeof ONNX_PARTS;
+
+export const MODEL_INDEX = 'model_index.json';
+export const SCHEDULER_CONFIG = 'scheduler/scheduler_config.json';
+export const TOKENIZER_DIR = 'tokenizer';
+
+/**
+ * diffusers' AutoencoderKL default, used by SD 1.x, 2.x and SD-Turbo; SDXL's VAE uses 0.13025,
+ * which is why the config's value wins whenever there is one.
+ */
+export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
+/** The SD VAE's 8x downsampling, for folders whose VAE config does not say. */
+export const DEFAULT_VAE_FACTOR = 8;
+
+export interface VaeSettings {
+  /** Latents for the UNet are (vae latents - shiftFactor) * scalingFactor. */
+  scalingFactor: number;
+  shiftFactor: number;
+  /** Image pixels per latent pixel: 2^(len(block_out_channels) - 1). */
+  spatialFactor: number;
+  latentChannels?: number;
+  /** The config file the values came from; undefined when defaults were assumed. */
+  source?: string;
+}
+
+export interface DiffusersLayout {
+  readonly dir: string;
+  readonly modelIndex: Readonly<Record<string, unknown>>;
+  /** Absolute paths of the ONNX files. */
+  readonly files: Readonly<Record<OnnxPart, string>>;
+  readonly tokenizerDir: string;
+  readonly schedulerConfig: Readonly<Record<string, unknown>>;
+  readonly vae: Readonly<VaeSettings>;
+  readonly unet: Readonly<UnetConfig>;
+  readonly textEncoder: Readonly<TextEncoderConfig>;
+  /** Things a user should know (defaults assumed); the pipeline logs them. */
+  readonly warnings: readonly string[];
+}
+
+const VaeConfigSchema = z.looseObject({
+  scaling_factor: z.number().positive().nullish(),
+  shift_factor: z.number().nullish(),
+  block_out_channels: z.array(z.number().int().positive()).min(1).nullish(),
+  latent_channels: z.number().int().positive().nullish(),
+});
+
+const UnetConfigSchema = z.looseObject({
+  in_channels: z.number().int().positive().optional(),
+  sample_size: z.number().int().positive().optional(),
+  cross_attention_dim: z.number().int().positive().optional(),
+  time_cond_proj_dim: z.number().int().positive().nullish(),
+});
+export type UnetConfig = z.infer<typeof UnetConfigSchema>;
+
+const TextEncoderConfigSchema = z.looseObject({
+  hidden_size: z.number().int().positive().optional(),
+});
+export type TextEncoderConfig = z.infer<typeof TextEncoderConfigSchema>;
+
+/** Read and check a diffusers ONNX folder; every missing part is named in one error. */
+export async function readDiffusersLayout(dirArg: string): Promise<DiffusersLayout> {
+  const dir = path.resolve(dirArg);
+  if (!(await isDirectory(dir))) {
+    throw layoutError(dir, `Expected a diffusers ONNX folder at ${dir} but there is no folder`);
+  }
+  await refuseUnsupported(dir);
+  const missing = await missingParts(dir);
+  if (missing.length > 0) {
+    throw layoutError(
+      dir,
+      `Expected a diffusers ONNX folder at ${dir} but it lacks ${missing.join(', ')}. ` +
+        'Export one with `optimum-cli export onnx --model <model id> <folder>` (see docs/diffusion.md)',
+      { missing },
+    );
+  }
+  const modelIndex = objectOf(await readJson(dir, MODEL_INDEX), dir, MODEL_INDEX);
+  const schedulerConfig = objectOf(
+    parseSchedulerConfigText(await readText(dir, SCHEDULER_CONFIG)),
+    dir,
+    SCHEDULER_CONFIG,
+  );
+  const warnings: string[] = [];
+  const vae = await readVaeSettings(dir, warnings);
+  const unet = parseWith(
+    UnetConfigSchema,
+    await readOptionalJson(dir, 'unet/config.json'),
+    dir,
+    'unet/config.json',
+  );
+  if (unet.in_channels === 9) throw inpaintingError(dir);
+  const textEncoder = parseWith(
+    TextEncoderConfigSchema,
+    await readOptionalJson(dir, 'text_encoder/config.json'),
+    dir,
+    'text_encoder/config.json',
+  );
+  const files = Object.fromEntries(
+    Object.entries(ONNX_PARTS).map(([part, file]) => [part, path.join(dir, file)]),
+  ) as Record<OnnxPart, string>;
+  return {
+    dir,
+    modelIndex,
+    files,
+    tokenizerDir: path.join(dir, TOKENIZER_DIR),
+    schedulerConfig,
+    vae,
+    unet,
+    textEncoder,
+    warnings,
+  };
+}
+
+/** Whether `dir` looks like a diffusers folder at all (has a model_index.json). */
+export async function isDiffusersFolder(dir: string): Promise<boolean> {
+  return exists(path.join(dir, MODEL_INDEX));
+}
+
+export function layoutError(
+  dir: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): FilterlabError {
+  return new FilterlabError('FL_ERR_DIFFUSION_LAYOUT', message, { details: { dir, ...details } });
+}
+
+export function inpaintingError(dir: string): FilterlabError {
+  return layoutError(
+    dir,
+    `Expected a text-to-image UNet (4 latent input channels) in ${dir} but it takes 9: an inpainting ` +
+      'model, which filterlab does not run; use the base model with a mask (masked img2img) instead',
+  );
+}
+
+async function missingParts(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (const file of [MODEL_INDEX, ...Object.values(ONNX_PARTS), SCHEDULER_CONFIG]) {
+    if (!(await exists(path.join(dir, file)))) missing.push(file);
+  }
+  const tokenizer = path.join(dir, TOKENIZER_DIR);
+  const hasJson = await exists(path.join(tokenizer, 'tokenizer.json'));
+  const hasPair =
+    (await exists(path.join(tokenizer, 'vocab.json'))) &&
+    (await exists(path.join(tokenizer, 'merges.txt')));
+  if (!hasJson && !hasPair) missing.push('tokenizer/tokenizer.json (or vocab.json + merges.txt)');
+  return missing;
+}
+
+/** SDXL needs a second text encoder and size conditioning: say so instead of failing later. */
+async function refuseUnsupported(dir: string): Promise<void> {
+  if (await exists(path.join(dir, 'text_encoder_2'))) {
+    throw layoutError(
+      dir,
+      `Expected a Stable Diffusion 1.x / 2.x / SD-Turbo / LCM folder at ${dir} but it has text_encoder_2/, ` +
+        'which makes it SDXL (two text encoders, size conditioning): filterlab does not run SDXL',
+    );
+  }
+}
+
+/**
+ * The VAE's scaling_factor, shift and downsampling factor. diffusers ONNX exports keep the VAE
+ * config beside each half (vae_decoder/config.json, vae_encoder/config.json); a PyTorch-style
+ * vae/config.json is read too. When they disagree the folder is mixed from two models.
+ */
+async function readVaeSettings(dir: string, warnings: string[]): Promise<VaeSettings> {
+  const found: { file: string; config: z.infer<typeof VaeConfigSchema> }[] = [];
+  for (const file of ['vae_decoder/config.json', 'vae_encoder/config.json', 'vae/config.json']) {
+    const raw = await readOptionalJson(dir, file);
+    if (raw !== undefined) found.push({ file, config: parseWith(VaeConfigSchema, raw, dir, file) });
+  }
+  const factors = new Set(found.map((f) => f.config.scaling_factor).filter((v) => v != null));
+  if (factors.size > 1) {
+    throw layoutError(
+      dir,
+      `Expected one VAE scaling_factor in ${dir} but ${found
+        .map((f) => `${f.file} says ${f.config.scaling_factor}`)
+        .join(' and ')}: the VAE halves come from different models`,
+    );
+  }
+  const withFactor = found.find((f) => f.config.scaling_factor != null);
+  const first = withFactor ?? found[0];
+  if (!withFactor) {
+    warnings.push(
+      `No VAE scaling_factor in ${found.length ? found.map((f) => f.file).join(', ') : 'vae_decoder/config.json or vae_encoder/config.json'}; ` +
+        `assuming ${DEFAULT_VAE_SCALING_FACTOR} (SD 1.x / 2.x / SD-Turbo). Other VAEs (SDXL: 0.13025) need their config.json`,
+    );
+  }
+  const blocks = first?.config.block_out_channels;
+  const latentChannels = first?.config.latent_channels ?? undefined;
+  return {
+    scalingFactor: withFactor?.config.scaling_factor ?? DEFAULT_VAE_SCALING_FACTOR,
+    shiftFactor: first?.config.shift_factor ?? 0,
+    spatialFactor: blocks ? 2 ** (blocks.length - 1) : DEFAULT_VAE_FACTOR,
+    ...(latentChannels ? { latentChannels } : {}),
+    ...(first ? { source: first.file } : {}),
+  };
+}
+
+async function readText(dir: string, file: string): Promise<string> {
+  try {
+    return await readFile(path.join(dir, file), 'utf8');
+  } catch (cause) {
+    throw new FilterlabError(
+      'FL_ERR_IO',
+      `Could not read ${path.join(dir, file)}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+async function readJson(dir: string, file: string): Promise<unknown> {
+  const text = await readText(dir, file);
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw layoutError(
+      dir,
+      `Expected JSON in ${path.join(dir, file)} but it does not parse: ${(cause as Error).message}`,
+    );
+  }
+}
+
+async function readOptionalJson(dir: string, file: string): Promise<unknown> {
+  return (await exists(path.join(dir, file))) ? readJson(dir, file) : undefined;
+}
+
+function objectOf(value: unknown, dir: string, file: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw layoutError(dir, `Expected a JSON object in ${path.join(dir, file)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  dir: string,
+  file: string,
+): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    throw layoutError(dir, `Invalid ${path.join(dir, file)}: ${formatZodError(result.error)}`);
+  }
+  return result.data;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function isDirectory(file: string): Promise<boolean> {
+  return stat(file).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
