@@ -127,6 +127,8 @@ class RawBaseline {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       logSeverityLevel: 3,
+      // same as filterlab's sessions (src/core/runtime/onnx.ts): idle threads do not spin
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     return new RawBaseline(session, session.inputNames[0]!, session.outputNames[0]!);
   }

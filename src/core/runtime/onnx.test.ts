@@ -45,9 +45,9 @@ describe('OnnxRuntime', () => {
     const b = await runtime.session({ ...source }, { threads: 1 });
     const c = await runtime.session(source, { threads: 2, graphOptimization: 'basic' });
     expect(b).toBe(a);
-    expect(a.key).toBe(`${source.hash}:1:1:all:cpu`);
+    expect(a.key).toBe(`${source.hash}:1:1:all:cpu:nospin`);
     expect(c).not.toBe(a);
-    expect(c.key).toBe(`${source.hash}:2:1:basic:cpu`);
+    expect(c.key).toBe(`${source.hash}:2:1:basic:cpu:nospin`);
     expect(runtime.cachedKeys).toEqual(expect.arrayContaining([a.key, c.key]));
     await runtime.release(c.key);
     expect(runtime.cachedKeys).not.toContain(c.key);

@@ -17,6 +17,12 @@ export interface OnnxSessionOptions {
   graphOptimization?: GraphOptimization;
   /** Tried in order; ORT falls back along the list. Default ['cpu']. */
   executionProviders?: ExecutionProvider[];
+  /**
+   * Let idle ORT threads spin-wait for the next operator. Default off: spinning threads steal
+   * the cores that the JavaScript between model calls (schedulers, conversions) and other
+   * worker processes need; on for the lowest latency of back-to-back calls on a dedicated box.
+   */
+  spinning?: boolean;
 }
 
 export interface TensorInfo {
@@ -103,6 +109,7 @@ function sessionKey(hash: string, o: OnnxSessionOptions): string {
     o.interOpThreads ?? 1,
     o.graphOptimization ?? 'all',
     (o.executionProviders ?? ['cpu']).join('+'),
+    o.spinning ? 'spin' : 'nospin',
   ].join(':');
 }
 
@@ -123,6 +130,7 @@ class SessionHandle implements OnnxSession {
         ...(o.threads ? { intraOpNumThreads: o.threads } : {}),
         interOpNumThreads: o.interOpThreads ?? 1,
         logSeverityLevel: 3,
+        extra: { session: { intra_op: { allow_spinning: o.spinning ? '1' : '0' } } },
       });
     } catch (cause) {
       throw new FilterlabError(
