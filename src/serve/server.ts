@@ -71,6 +71,8 @@ export async function startServer(
   const supervisor =
     config.workers > 0
       ? new WorkerSupervisor(config, queue, logger, {
+          // progress streams hear of a finished job now, not at the watcher's next poll
+          onJobDone: () => watcher.poke(),
           onRestart: () =>
             metrics.count(
               'filterlab_worker_restarts_total',
@@ -91,7 +93,9 @@ export async function startServer(
     metrics,
     logger,
     thumbnails,
-    ...(supervisor ? { workersAlive: () => supervisor.alive } : {}),
+    ...(supervisor
+      ? { workersAlive: () => supervisor.alive, jobQueued: () => supervisor.wake() }
+      : {}),
   });
   await supervisor?.start();
   await thumbnails

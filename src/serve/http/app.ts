@@ -37,6 +37,8 @@ export interface ServerDeps {
   thumbnails: Thumbnails;
   /** Number of live workers this process supervises, for readiness; undefined with --no-workers. */
   workersAlive?: () => number;
+  /** Told after a job is queued, to wake this process's idle workers. */
+  jobQueued?: () => void;
 }
 
 declare module 'fastify' {

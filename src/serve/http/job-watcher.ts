@@ -13,6 +13,7 @@ export class JobWatcher {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly finishedListeners = new Set<Listener>();
   private polling = false;
+  private pollAgain = false;
 
   constructor(
     private readonly queue: JobQueue,
@@ -48,8 +49,16 @@ export class JobWatcher {
     this.finishedListeners.add(listener);
   }
 
+  /** A change is known to have been made (a local worker finished a job): look now. */
+  poke(): void {
+    void this.poll();
+  }
+
   private async poll(): Promise<void> {
-    if (this.polling) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
     try {
       const changed = await this.queue.changedSince(this.rev);
@@ -62,6 +71,10 @@ export class JobWatcher {
       // the next poll retries; a closed queue during shutdown lands here
     } finally {
       this.polling = false;
+      if (this.pollAgain) {
+        this.pollAgain = false;
+        void this.poll();
+      }
     }
   }
 }

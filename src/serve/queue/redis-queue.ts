@@ -2,23 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FilterlabError } from '../../core/errors.js';
-import type { JobError, JobRecord, JobStatus, NewJob } from '../jobs.js';
+import {
+  SYSTEM_OWNER,
+  type JobError,
+  type JobRecord,
+  type JobStatus,
+  type NewJob,
+} from '../jobs.js';
 import type { ClaimedJob, JobQueue, QueueLimits } from './queue.js';
 import { crashed } from './sqlite-queue.js';
 
 const QUEUE_NAME = 'filterlab-jobs';
-const PREFIX = 'fl';
-const key = {
-  job: (id: string) => `${PREFIX}:job:${id}`,
-  idem: (owner: string, k: string) => `${PREFIX}:idem:${owner}:${k}`,
-  ownerQueued: (owner: string) => `${PREFIX}:owner-queued:${owner}`,
-  created: (owner: string) => `${PREFIX}:created:${owner}`,
-  rev: `${PREFIX}:rev`,
-  changes: `${PREFIX}:changes`,
-  expiry: `${PREFIX}:expiry`,
-  leases: `${PREFIX}:leases`,
-  counts: `${PREFIX}:counts`,
-};
+
+/** Redis keys of one deployment; `prefix` (from ?prefix= in the URL, default "fl") namespaces them. */
+function redisKeys(prefix: string) {
+  return {
+    job: (id: string) => `${prefix}:job:${id}`,
+    idem: (owner: string, k: string) => `${prefix}:idem:${owner}:${k}`,
+    ownerQueued: (owner: string) => `${prefix}:owner-queued:${owner}`,
+    created: (owner: string) => `${prefix}:created:${owner}`,
+    rev: `${prefix}:rev`,
+    changes: `${prefix}:changes`,
+    expiry: `${prefix}:expiry`,
+    leases: `${prefix}:leases`,
+    counts: `${prefix}:counts`,
+  };
+}
 
 /** Fields of a job hash that change; the rest sits in `spec` as JSON. */
 type JobHash = Record<string, string>;
@@ -39,15 +48,29 @@ interface BullData {
  */
 export class RedisQueue implements JobQueue {
   private worker: Worker | undefined;
+  private readonly key: ReturnType<typeof redisKeys>;
 
   private constructor(
     private readonly redis: Redis,
     private readonly queue: Queue<BullData>,
     private readonly url: string,
+    private readonly prefix: string,
     private readonly limits: QueueLimits,
-  ) {}
+  ) {
+    this.key = redisKeys(prefix);
+  }
 
-  static async connect(url: string, limits: Partial<QueueLimits> = {}): Promise<RedisQueue> {
+  static async connect(rawUrl: string, limits: Partial<QueueLimits> = {}): Promise<RedisQueue> {
+    const parsed = new URL(rawUrl);
+    const prefix = parsed.searchParams.get('prefix') ?? 'fl';
+    if (!/^[A-Za-z0-9_-]{1,40}$/.test(prefix)) {
+      throw new FilterlabError(
+        'FL_ERR_CONFIG',
+        `Expected ?prefix= to be letters, digits, "_" or "-" but received ${JSON.stringify(prefix)}`,
+      );
+    }
+    parsed.searchParams.delete('prefix');
+    const url = parsed.toString();
     const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
     try {
       await redis.connect();
@@ -61,9 +84,9 @@ export class RedisQueue implements JobQueue {
     }
     const queue = new Queue<BullData>(QUEUE_NAME, {
       connection: redis.duplicate(),
-      prefix: PREFIX,
+      prefix,
     });
-    return new RedisQueue(redis, queue, url, { maxDepth: limits.maxDepth ?? 1000 });
+    return new RedisQueue(redis, queue, url, prefix, { maxDepth: limits.maxDepth ?? 1000 });
   }
 
   /** Workers get a BullMQ Worker lazily: API-only processes never take jobs. */
@@ -71,7 +94,7 @@ export class RedisQueue implements JobQueue {
     if (!this.worker) {
       this.worker = new Worker(QUEUE_NAME, null, {
         connection: new Redis(this.url, { maxRetriesPerRequest: null }),
-        prefix: PREFIX,
+        prefix: this.prefix,
         lockDuration: leaseMs,
         stalledInterval: Math.max(5000, leaseMs),
         maxStalledCount: 1,
@@ -87,33 +110,38 @@ export class RedisQueue implements JobQueue {
     fields: JobHash,
     status?: { from: JobStatus | undefined; to: JobStatus },
   ): Promise<void> {
-    const rev = await this.redis.incr(key.rev);
+    const rev = await this.redis.incr(this.key.rev);
     const tx = this.redis
       .multi()
-      .hset(key.job(id), { ...fields, rev: String(rev) })
-      .zadd(key.changes, rev, id);
+      .hset(this.key.job(id), { ...fields, rev: String(rev) })
+      .zadd(this.key.changes, rev, id);
     if (status && status.from !== status.to) {
-      if (status.from) tx.hincrby(key.counts, status.from, -1);
-      tx.hincrby(key.counts, status.to, 1);
+      if (status.from) tx.hincrby(this.key.counts, status.from, -1);
+      tx.hincrby(this.key.counts, status.to, 1);
     }
     await tx.exec();
-    if (rev % 1000 === 0) await this.redis.zremrangebyrank(key.changes, 0, -50_001);
+    if (rev % 1000 === 0) await this.redis.zremrangebyrank(this.key.changes, 0, -50_001);
   }
 
   async enqueue(job: NewJob): Promise<JobRecord> {
-    const depth = Number((await this.redis.hget(key.counts, 'queued')) ?? 0);
-    if (depth >= this.limits.maxDepth) {
-      throw new FilterlabError(
-        'FL_ERR_QUEUE_FULL',
-        `Expected fewer than ${this.limits.maxDepth} queued jobs but the queue holds ${depth}`,
-        {
-          details: { depth, maxDepth: this.limits.maxDepth },
-        },
-      );
+    if (job.owner !== SYSTEM_OWNER) {
+      // the server's own jobs (thumbnails) neither count towards nor are refused by the limit
+      const [queued, system] = await Promise.all([
+        this.redis.hget(this.key.counts, 'queued'),
+        this.redis.get(this.key.ownerQueued(SYSTEM_OWNER)),
+      ]);
+      const depth = Number(queued ?? 0) - Number(system ?? 0);
+      if (depth >= this.limits.maxDepth) {
+        throw new FilterlabError(
+          'FL_ERR_QUEUE_FULL',
+          `Expected fewer than ${this.limits.maxDepth} queued jobs but the queue holds ${depth}`,
+          { details: { depth, maxDepth: this.limits.maxDepth } },
+        );
+      }
     }
     if (job.idempotencyKey) {
       const claimed = await this.redis.set(
-        key.idem(job.owner, job.idempotencyKey),
+        this.key.idem(job.owner, job.idempotencyKey),
         job.id,
         'PX',
         job.expiresAt - Date.now(),
@@ -141,10 +169,12 @@ export class RedisQueue implements JobQueue {
     );
     await this.redis
       .multi()
-      .zadd(key.created(job.owner), now, id)
-      .zadd(key.expiry, job.expiresAt, id)
+      .zadd(this.key.created(job.owner), now, id)
+      // creations are kept 2 days for quotas, deleted jobs included
+      .zremrangebyscore(this.key.created(job.owner), '-inf', String(now - 2 * 86_400_000))
+      .zadd(this.key.expiry, job.expiresAt, id)
       .exec();
-    const waiting = await this.redis.incr(key.ownerQueued(job.owner));
+    const waiting = await this.redis.incr(this.key.ownerQueued(job.owner));
     const level = 10 - Math.max(-10, Math.min(10, job.priority)); // 0 (highest) .. 20
     await this.queue.add(
       'filter',
@@ -162,12 +192,12 @@ export class RedisQueue implements JobQueue {
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
-    const hash = await this.redis.hgetall(key.job(id));
+    const hash = await this.redis.hgetall(this.key.job(id));
     return hash.spec ? toRecord(hash) : undefined;
   }
 
   async findByIdempotencyKey(owner: string, k: string): Promise<JobRecord | undefined> {
-    const id = await this.redis.get(key.idem(owner, k));
+    const id = await this.redis.get(this.key.idem(owner, k));
     return id ? this.get(id) : undefined;
   }
 
@@ -185,7 +215,7 @@ export class RedisQueue implements JobQueue {
         continue;
       }
       const now = Date.now();
-      await this.redis.decr(key.ownerQueued(record.owner));
+      await this.redis.decr(this.key.ownerQueued(record.owner));
       await this.write(
         record.id,
         {
@@ -199,7 +229,7 @@ export class RedisQueue implements JobQueue {
         },
         { from: record.status, to: 'running' },
       );
-      await this.redis.zadd(key.leases, now + leaseMs, record.id);
+      await this.redis.zadd(this.key.leases, now + leaseMs, record.id);
       return { job: (await this.get(record.id))!, token };
     }
   }
@@ -215,7 +245,7 @@ export class RedisQueue implements JobQueue {
   ): Promise<{ lost: boolean; cancelRequested: boolean }> {
     const bull = await this.bullJob(claim.job.id);
     const record = await this.redis.hmget(
-      key.job(claim.job.id),
+      this.key.job(claim.job.id),
       'leaseToken',
       'cancelRequested',
       'status',
@@ -231,7 +261,7 @@ export class RedisQueue implements JobQueue {
       progress: String(progress),
       leaseExpires: String(Date.now() + leaseMs),
     });
-    await this.redis.zadd(key.leases, Date.now() + leaseMs, claim.job.id);
+    await this.redis.zadd(this.key.leases, Date.now() + leaseMs, claim.job.id);
     return { lost: false, cancelRequested: record[1] === '1' };
   }
 
@@ -240,7 +270,7 @@ export class RedisQueue implements JobQueue {
     result: { resultKey: string; meta: Record<string, unknown> },
   ): Promise<void> {
     const bull = await this.bullJob(claim.job.id);
-    const token = await this.redis.hget(key.job(claim.job.id), 'leaseToken');
+    const token = await this.redis.hget(this.key.job(claim.job.id), 'leaseToken');
     if (!bull || token !== claim.token) return;
     await bull.moveToCompleted({ resultKey: result.resultKey }, claim.token, false);
     await this.write(
@@ -257,7 +287,7 @@ export class RedisQueue implements JobQueue {
       },
       { from: 'running', to: 'succeeded' },
     );
-    await this.redis.zrem(key.leases, claim.job.id);
+    await this.redis.zrem(this.key.leases, claim.job.id);
   }
 
   async fail(
@@ -297,8 +327,8 @@ export class RedisQueue implements JobQueue {
       },
       { from: record.status, to: status },
     );
-    if (status === 'queued') await this.redis.incr(key.ownerQueued(record.owner));
-    await this.redis.zrem(key.leases, id);
+    if (status === 'queued') await this.redis.incr(this.key.ownerQueued(record.owner));
+    await this.redis.zrem(this.key.leases, id);
   }
 
   async cancel(id: string): Promise<JobRecord | undefined> {
@@ -318,7 +348,7 @@ export class RedisQueue implements JobQueue {
           { status: 'cancelled', cancelRequested: '1', finishedAt: String(Date.now()) },
           { from: 'queued', to: 'cancelled' },
         );
-        await this.redis.decr(key.ownerQueued(record.owner));
+        await this.redis.decr(this.key.ownerQueued(record.owner));
         return this.get(id);
       }
     }
@@ -333,25 +363,24 @@ export class RedisQueue implements JobQueue {
     await this.bullJob(id).then((b) => b?.remove().catch(() => undefined));
     const tx = this.redis
       .multi()
-      .del(key.job(id))
-      .zrem(key.changes, id)
-      .zrem(key.expiry, id)
-      .zrem(key.leases, id)
-      .zrem(key.created(record.owner), id)
-      .hincrby(key.counts, record.status, -1);
-    if (record.idempotencyKey) tx.del(key.idem(record.owner, record.idempotencyKey));
-    if (record.status === 'queued') tx.decr(key.ownerQueued(record.owner));
+      .del(this.key.job(id))
+      .zrem(this.key.changes, id)
+      .zrem(this.key.expiry, id)
+      .zrem(this.key.leases, id)
+      .hincrby(this.key.counts, record.status, -1);
+    if (record.idempotencyKey) tx.del(this.key.idem(record.owner, record.idempotencyKey));
+    if (record.status === 'queued') tx.decr(this.key.ownerQueued(record.owner));
     await tx.exec();
   }
 
   async recoverExpiredLeases(): Promise<JobRecord[]> {
-    const ids = await this.redis.zrangebyscore(key.leases, '-inf', String(Date.now()));
+    const ids = await this.redis.zrangebyscore(this.key.leases, '-inf', String(Date.now()));
     const out: JobRecord[] = [];
     for (const id of ids) {
       const record = await this.get(id);
-      const token = await this.redis.hget(key.job(id), 'leaseToken');
+      const token = await this.redis.hget(this.key.job(id), 'leaseToken');
       if (!record || record.status !== 'running' || !token) {
-        await this.redis.zrem(key.leases, id);
+        await this.redis.zrem(this.key.leases, id);
         continue;
       }
       await this.settle(id, token, crashed('its worker stopped sending heartbeats'), true);
@@ -361,10 +390,10 @@ export class RedisQueue implements JobQueue {
   }
 
   async recoverWorker(workerId: string, error: JobError, retryable = true): Promise<JobRecord[]> {
-    const ids = await this.redis.zrange(key.leases, '0', '-1');
+    const ids = await this.redis.zrange(this.key.leases, '0', '-1');
     const out: JobRecord[] = [];
     for (const id of ids) {
-      const [owner, token] = await this.redis.hmget(key.job(id), 'leaseOwner', 'leaseToken');
+      const [owner, token] = await this.redis.hmget(this.key.job(id), 'leaseOwner', 'leaseToken');
       if (owner !== workerId || !token) continue;
       await this.settle(id, token, error, retryable);
       const record = await this.get(id);
@@ -374,12 +403,12 @@ export class RedisQueue implements JobQueue {
   }
 
   async expired(now: number, limit: number): Promise<JobRecord[]> {
-    const ids = await this.redis.zrangebyscore(key.expiry, '-inf', now, 'LIMIT', 0, limit);
+    const ids = await this.redis.zrangebyscore(this.key.expiry, '-inf', now, 'LIMIT', 0, limit);
     return this.records(ids);
   }
 
   async counts(): Promise<Record<JobStatus, number>> {
-    const raw = await this.redis.hgetall(key.counts);
+    const raw = await this.redis.hgetall(this.key.counts);
     const n = (s: JobStatus) => Math.max(0, Number(raw[s] ?? 0));
     return {
       queued: n('queued'),
@@ -391,18 +420,25 @@ export class RedisQueue implements JobQueue {
   }
 
   async countCreatedSince(owner: string, since: number): Promise<number> {
-    return this.redis.zcount(key.created(owner), since, '+inf');
+    return this.redis.zcount(this.key.created(owner), since, '+inf');
   }
 
   async changedSince(rev: number, limit = 500): Promise<JobRecord[]> {
-    const ids = await this.redis.zrangebyscore(key.changes, `(${rev}`, '+inf', 'LIMIT', 0, limit);
+    const ids = await this.redis.zrangebyscore(
+      this.key.changes,
+      `(${rev}`,
+      '+inf',
+      'LIMIT',
+      0,
+      limit,
+    );
     return (await this.records(ids)).sort((a, b) => a.rev - b.rev);
   }
 
   private async records(ids: string[]): Promise<JobRecord[]> {
     if (!ids.length) return [];
     const tx = this.redis.multi();
-    for (const id of ids) tx.hgetall(key.job(id));
+    for (const id of ids) tx.hgetall(this.key.job(id));
     const results = (await tx.exec()) ?? [];
     return results
       .map(([, h]) => h as JobHash)

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { JobQueue } from '../queue/queue.js';
 import { crashed } from '../queue/sqlite-queue.js';
-import type { WorkerMessage } from './worker-process.js';
+import type { SupervisorMessage, WorkerMessage } from './worker-process.js';
 
 export interface SupervisorEvents {
   onJobDone?: (outcome: string, ms: number) => void;
@@ -48,6 +48,13 @@ export class WorkerSupervisor {
 
   get alive(): number {
     return this.slots.filter((s) => s.ready).length;
+  }
+
+  /** Jobs were queued: idle workers look at once rather than at their next poll. */
+  wake(): void {
+    const message: SupervisorMessage = { type: 'wake' };
+    for (const slot of this.slots)
+      if (slot.ready && !slot.job && slot.child.connected) slot.child.send(message, () => {});
   }
 
   get pids(): number[] {

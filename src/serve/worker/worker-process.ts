@@ -13,6 +13,9 @@ export type WorkerMessage =
   | { type: 'claimed'; jobId: string }
   | { type: 'done'; jobId: string; outcome: 'succeeded' | 'failed' | 'cancelled'; ms: number };
 
+/** Messages the supervisor sends a worker: jobs were queued. */
+export type SupervisorMessage = { type: 'wake' };
+
 /**
  * A worker: takes jobs from the configured queue until told to stop. Runs as a child of
  * `filterlab serve` (config from FILTERLAB_WORKER_CONFIG) or alone as `filterlab worker`.
@@ -44,6 +47,9 @@ export async function runWorker(
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.on('disconnect', stop);
+  process.on('message', (m: SupervisorMessage) => {
+    if (m?.type === 'wake') executor.wake();
+  });
   send({ type: 'ready', workerId });
   logger.info({ queue: config.queue, storage: config.storage }, 'worker ready');
   await executor.loop(controller.signal);

@@ -150,6 +150,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
         if (winner) return reply.status(200).send(jobView(winner));
         throw error;
       }
+      deps.jobQueued?.();
       deps.metrics.count('filterlab_jobs_created_total', { filter: spec.id }, 1, 'Jobs accepted');
       return reply.status(202).header('location', `/v1/jobs/${id}`).send(jobView(job));
     },

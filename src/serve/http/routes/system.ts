@@ -13,13 +13,11 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ServerDeps): vo
       const counts = await deps.queue.counts().catch(() => undefined);
       const workers = deps.workersAlive?.();
       const ready = counts !== undefined && (workers === undefined || workers > 0);
-      return reply
-        .status(ready ? 200 : 503)
-        .send({
-          status: ready ? 'ready' : 'not ready',
-          queue: counts ?? 'unreachable',
-          workers: workers ?? 'external',
-        });
+      return reply.status(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'not ready',
+        queue: counts ?? 'unreachable',
+        workers: workers ?? 'external',
+      });
     },
   );
 
