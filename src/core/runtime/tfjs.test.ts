@@ -55,8 +55,14 @@ describe('TfjsRuntime', () => {
   });
 
   it('leaves no tensor behind after many calls (control-flow graph, executeAsync)', async () => {
-    const model = await runtime.model(path.join(MODELS, 'faceboxes.json'), { warmupShape: [1, 64, 64, 3] });
-    const input = { type: 'int32' as const, dims: [1, 64, 64, 3], data: new Int32Array(64 * 64 * 3) };
+    const model = await runtime.model(path.join(MODELS, 'faceboxes.json'), {
+      warmupShape: [1, 64, 64, 3],
+    });
+    const input = {
+      type: 'int32' as const,
+      dims: [1, 64, 64, 3],
+      data: new Int32Array(64 * 64 * 3),
+    };
     await model.run(input);
     const before = runtime.memory().numTensors;
     for (let i = 0; i < 20; i++) await model.run(input);
@@ -74,7 +80,9 @@ describe('TfjsRuntime', () => {
   });
 
   it('fails with clear errors for a missing model, a bad model.json and a wrong input', async () => {
-    await expect(runtime.model('/nonexistent/model.json')).rejects.toMatchObject({ code: 'FL_ERR_MODEL_NOT_FOUND' });
+    await expect(runtime.model('/nonexistent/model.json')).rejects.toMatchObject({
+      code: 'FL_ERR_MODEL_NOT_FOUND',
+    });
 
     const dir = await mkdtemp(path.join(tmpdir(), 'filterlab-tfjs-'));
     try {
@@ -83,8 +91,13 @@ describe('TfjsRuntime', () => {
         code: 'FL_ERR_MODEL_LOAD',
         message: expect.stringMatching(/weightsManifest/),
       });
-      await writeFile(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['x.bin'], weights: [] }] }));
-      await expect(runtime.model(path.join(dir, 'model.json'))).rejects.toMatchObject({ code: 'FL_ERR_MODEL_LOAD' });
+      await writeFile(
+        path.join(dir, 'model.json'),
+        JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['x.bin'], weights: [] }] }),
+      );
+      await expect(runtime.model(path.join(dir, 'model.json'))).rejects.toMatchObject({
+        code: 'FL_ERR_MODEL_LOAD',
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,59 @@
+/**
+ * A detected face, in the pixel coordinates of the image it was found in. Coordinates are
+ * continuous: the image spans [0, width] x [0, height], pixel i has its centre at i + 0.5.
+ */
+export type Point = [number, number];
+export type Point3 = [number, number, number];
+
+/** [x, y, width, height] of the tight face box, in pixels. */
+export type Box = [number, number, number, number];
+
+export interface Face {
+  box: Box;
+  /** Detector confidence in [0, 1]. */
+  score: number;
+  /**
+   * The 6 BlazeFace keypoints, in KEYPOINT order. "Right"/"left" are the subject's: the right
+   * eye is the one on the image's left in an unmirrored photo.
+   */
+  keypoints: Point[];
+  /** The 468 MediaPipe FaceMesh landmarks; z is depth in pixel units (smaller is nearer). */
+  landmarks?: Point3[];
+  /** L2-normalised identity embedding; compare with compareFaces. */
+  embedding?: Float32Array;
+}
+
+/** Index of each BlazeFace keypoint in Face.keypoints. */
+export const KEYPOINT = {
+  rightEye: 0,
+  leftEye: 1,
+  noseTip: 2,
+  mouth: 3,
+  rightEar: 4,
+  leftEar: 5,
+} as const;
+
+export type KeypointName = keyof typeof KEYPOINT;
+
+export function boxCenter(box: Box): Point {
+  return [box[0] + box[2] / 2, box[1] + box[3] / 2];
+}
+
+/** Intersection over union of two boxes. */
+export function boxIou(a: Box, b: Box): number {
+  const x0 = Math.max(a[0], b[0]);
+  const y0 = Math.max(a[1], b[1]);
+  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
+  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  const union = a[2] * a[3] + b[2] * b[3] - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** In-plane roll of the face: the angle of the line from the right eye to the left eye. */
+export function faceRoll(keypoints: readonly Point[]): number {
+  const r = keypoints[KEYPOINT.rightEye];
+  const l = keypoints[KEYPOINT.leftEye];
+  if (!r || !l) return 0;
+  return Math.atan2(l[1] - r[1], l[0] - r[0]);
+}
