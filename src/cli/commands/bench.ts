@@ -52,7 +52,12 @@ export function registerBench(program: Command, io: Io): void {
     )
     .argument('<filter>', 'built-in filter id or a spec file')
     .option('--photo <file>', `photo to time (default: faces-dev/${BENCH_PHOTO})`)
-    .option('--sizes <list>', 'long sides to scale the photo to', numberList, [512, 1024])
+    .option(
+      '--sizes <list>',
+      'long sides to scale the photo to (a sweep times at the first)',
+      numberList,
+      [512, 1024],
+    )
     .option('--runs <n>', 'measured runs per size', intOption, 20)
     .option('--warmup <n>', 'warm-up runs per size', intOption, 3)
     .option('--concurrency <list>', 'runs in flight for throughput', numberList, [1, 2, 4])
@@ -243,6 +248,18 @@ function checkFlags(f: BenchFlags): void {
   if (!(f.maxRegression >= 0))
     throw invalid('a percent >= 0 for --max-regression', f.maxRegression);
   if (f.baseline && f.sweep.length) throw invalid('either --baseline or --sweep', 'both');
+  const sweepOnly = Object.entries({
+    '--quality-set': f.qualitySet,
+    '--budget-ms': f.budgetMs,
+    '--min-quality': f.minQuality,
+    '--min-identity': f.minIdentity,
+    '--report': f.report,
+    '--write-variant': f.writeVariant,
+  }).filter(([, v]) => v !== undefined);
+  if (sweepOnly.length && !f.sweep.length) {
+    const names = sweepOnly.map(([k]) => k).join(', ');
+    throw invalid(`--sweep with ${names} (they only apply to sweeps)`, 'no --sweep');
+  }
 }
 
 function invalid(what: string, received: unknown): FilterlabError {
