@@ -102,6 +102,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   set('maxPixels', num(env.FILTERLAB_MAX_PIXELS));
   set('jobTimeoutMs', num(env.FILTERLAB_JOB_TIMEOUT_MS));
   set('maxAttempts', num(env.FILTERLAB_MAX_ATTEMPTS));
+  set('leaseMs', num(env.FILTERLAB_LEASE_MS));
   set('logLevel', env.FILTERLAB_LOG_LEVEL as ServerConfigInput['logLevel']);
   return out;
 }

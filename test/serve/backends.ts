@@ -4,6 +4,7 @@
  * service answers); suites skip an unavailable backend instead of failing.
  */
 import type { ServerConfigInput } from '../../src/serve/config.js';
+import { hasRedisServer, scaleOutConfig, scaleOutServices } from './services.js';
 
 export interface BackendCase {
   name: string;
@@ -17,6 +18,11 @@ export const BACKENDS: readonly BackendCase[] = [
     name: 'embedded (sqlite queue, local storage)',
     config: () => ({ queue: 'sqlite', storage: 'local' }),
     available: async () => true,
+  },
+  {
+    name: 'scale-out (BullMQ on Redis, S3 storage)',
+    config: () => scaleOutConfig(),
+    available: async () => hasRedisServer() && (await scaleOutServices().then(() => true)),
   },
 ];
 

@@ -148,7 +148,8 @@ export async function compile(
       if (output === SOURCE)
         throw specError(`${where}.output`, `cannot overwrite "${SOURCE}", the original photo`);
       known.set(output, def.produces);
-      for (const r of def.requires ?? []) requires.add(r);
+      const needs = typeof def.requires === 'function' ? def.requires(options) : def.requires;
+      for (const r of needs ?? []) requires.add(r);
       const prepared = await def.prepare(options, env);
       compiled.push({ def, rawOptions, input, output, prepared, where });
     }
@@ -200,6 +201,9 @@ class CompiledFilter implements Runner {
     const timings: StepTiming[] = [];
     const total = this.steps.length;
     for (const [index, step] of this.steps.entries()) {
+      // Steps are CPU-bound: let timers and I/O (heartbeats, cancellation, deadlines) run
+      // between them, or an AbortSignal could only ever fire after the last step.
+      if (index > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfAborted(options.signal);
       const report = (fraction: number, message?: string) =>
         options.onProgress?.({

@@ -82,18 +82,20 @@ export class RedisQueue implements JobQueue {
         { cause },
       );
     }
-    const queue = new Queue<BullData>(QUEUE_NAME, {
-      connection: redis.duplicate(),
-      prefix,
+    const queueConnection = redis.duplicate();
+    const queue = new Queue<BullData>(QUEUE_NAME, { connection: queueConnection, prefix });
+    const instance = new RedisQueue(redis, queue, url, prefix, {
+      maxDepth: limits.maxDepth ?? 1000,
     });
-    return new RedisQueue(redis, queue, url, prefix, { maxDepth: limits.maxDepth ?? 1000 });
+    instance.own(queueConnection);
+    return instance;
   }
 
   /** Workers get a BullMQ Worker lazily: API-only processes never take jobs. */
   private async bullWorker(leaseMs: number): Promise<Worker> {
     if (!this.worker) {
       this.worker = new Worker(QUEUE_NAME, null, {
-        connection: new Redis(this.url, { maxRetriesPerRequest: null }),
+        connection: this.own(new Redis(this.url, { maxRetriesPerRequest: null })),
         prefix: this.prefix,
         lockDuration: leaseMs,
         stalledInterval: Math.max(5000, leaseMs),
@@ -140,16 +142,27 @@ export class RedisQueue implements JobQueue {
       }
     }
     if (job.idempotencyKey) {
+      const idem = this.key.idem(job.owner, job.idempotencyKey);
       const claimed = await this.redis.set(
-        this.key.idem(job.owner, job.idempotencyKey),
+        idem,
         job.id,
         'PX',
-        job.expiresAt - Date.now(),
+        Math.max(1000, job.expiresAt - Date.now()),
         'NX',
       );
       if (claimed === null) {
-        const existing = await this.findByIdempotencyKey(job.owner, job.idempotencyKey);
-        if (existing) return existing;
+        // another request with this key won: wait (briefly) until its job is visible, then say so
+        const winner = await this.redis.get(idem);
+        for (let i = 0; i < 40 && winner && !(await this.redis.exists(this.key.job(winner))); i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new FilterlabError(
+          'FL_ERR_INVALID_ARGUMENT',
+          `A job with idempotency key ${JSON.stringify(job.idempotencyKey)} already exists`,
+          {
+            details: { existing: winner },
+          },
+        );
       }
     }
     const now = Date.now();
@@ -446,9 +459,18 @@ export class RedisQueue implements JobQueue {
       .map(toRecord);
   }
 
+  /** BullMQ does not close connections it was given: the queue owns them and closes them. */
+  private readonly connections: Redis[] = [];
+
+  private own(connection: Redis): Redis {
+    this.connections.push(connection);
+    return connection;
+  }
+
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+    for (const c of this.connections) c.disconnect();
     this.redis.disconnect();
   }
 }

@@ -144,6 +144,9 @@ export class JobExecutor {
           if (Date.now() - lastBeat > 250) void beat();
         },
       });
+      // a cancel that arrived during the last step is honoured: no result for a cancelled job
+      await beat();
+      if (controller.signal.aborted) throw controller.signal.reason;
       const key = resultKey(job.id);
       await this.store.put(key, result.bytes, MIME_TYPES[result.format]);
       await this.queue.complete(claim, {

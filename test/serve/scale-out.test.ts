@@ -1,0 +1,151 @@
+/**
+ * Scale-out faults with real parts: BullMQ on a real redis-server, an S3-compatible server, and
+ * separate `filterlab serve --no-workers` and `filterlab worker` processes (from source, via tsx).
+ * Skipped where redis-server is not installed (.ci/run installs it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../paths.js';
+import { createJob, jpeg, slowFilterDir, tempDir, waitFor, waitForJob } from './harness.js';
+import { hasRedisServer, runningServices, scaleOutConfig, scaleOutServices } from './services.js';
+
+interface Proc {
+  child: ChildProcess;
+  exited: Promise<void>;
+  url?: string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const available = hasRedisServer();
+
+describe.skipIf(!available)('scale-out: Redis queue, S3 storage, separate processes', () => {
+  let dataDir: string;
+  let filters: string;
+  let env: NodeJS.ProcessEnv;
+  const procs: Proc[] = [];
+
+  beforeAll(async () => {
+    await scaleOutServices();
+    dataDir = await tempDir('fl-scale-');
+    filters = await slowFilterDir(dataDir);
+    await writeFile(path.join(dataDir, 'sample.jpg'), await jpeg(32, 24));
+  });
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+  });
+
+  /** A fresh namespace per test: its own queue keys and bucket prefix. */
+  function freshEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const c = scaleOutConfig();
+    env = {
+      ...process.env,
+      FILTERLAB_QUEUE: c.queue,
+      FILTERLAB_STORAGE: c.storage,
+      FILTERLAB_SAMPLE_PHOTO: path.join(dataDir, 'sample.jpg'),
+      FILTERLAB_RATE_LIMIT_PER_MINUTE: '100000',
+      FILTERLAB_LOG_LEVEL: 'warn',
+      ...extra,
+    };
+    return env;
+  }
+
+  function start(args: string[], waitForUrl: boolean): Promise<Proc> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const proc: Proc = {
+      child,
+      exited,
+      async kill(signal = 'SIGTERM') {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        await exited;
+      },
+    };
+    procs.push(proc);
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        const url = /^filterlab serving (http:\/\/\S+)/m.exec(out)?.[1];
+        if (waitForUrl && url) resolve({ ...proc, url });
+        if (!waitForUrl && /worker ready|worker started/.test(out)) resolve(proc);
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) =>
+        reject(new Error(`filterlab ${args[0]} exited (${code}) before it was ready:\n${out}`)),
+      );
+    });
+  }
+
+  const api = () =>
+    start(['serve', '--port', '0', '--data', dataDir, '--no-workers', '--filters', filters], true);
+  const worker = () => start(['worker', '--data', dataDir, '--filters', filters], false);
+
+  it('finishes the job of a worker killed with SIGKILL mid-job on another worker', async () => {
+    freshEnv({ FILTERLAB_LEASE_MS: '3000' });
+    const a = await api();
+    const w1 = await worker();
+    const created = await createJob(a.url!, {
+      image: await jpeg(64, 48),
+      filter: 'test-slow',
+      params: { side: 2800 },
+    });
+    expect(created.status).toBe(202);
+    const id = created.body.id as string;
+    await waitForJob(a.url!, id, { until: (j) => j.status === 'running' });
+    await w1.kill('SIGKILL');
+    const w2 = await worker();
+    const job = await waitForJob(a.url!, id, { timeoutMs: 90_000 });
+    expect(job.status).toBe('succeeded');
+    await Promise.all([a.kill(), w2.kill()]);
+  });
+
+  it('loses no queued job when Redis restarts (append-only persistence)', async () => {
+    freshEnv();
+    const a = await api();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await createJob(a.url!, {
+        image: await jpeg(48, 40),
+        filter: 'vivid',
+        params: { saturation: i / 10 },
+      });
+      expect(res.status).toBe(202);
+      ids.push(res.body.id as string);
+    }
+    const { redis } = runningServices();
+    await redis.stop();
+    await redis.restart();
+    const w = await worker();
+    for (const id of ids)
+      expect((await waitForJob(a.url!, id, { timeoutMs: 60_000 })).status).toBe('succeeded');
+    await Promise.all([a.kill(), w.kill()]);
+  });
+
+  it('serves one queue from two API processes', async () => {
+    freshEnv();
+    const [a, b] = await Promise.all([api(), api()]);
+    const w = await worker();
+    const onA = await createJob(a.url!, { image: await jpeg(48, 40), filter: 'vivid' });
+    const onB = await createJob(b.url!, { image: await jpeg(48, 40), filter: 'film-warm' });
+    // each API answers for jobs the other accepted: state lives in Redis and S3, not in a process
+    for (const id of [onA.body.id as string, onB.body.id as string]) {
+      for (const base of [a.url!, b.url!])
+        expect((await waitForJob(base, id)).status).toBe('succeeded');
+    }
+    const result = await fetch(`${b.url}/v1/jobs/${onA.body.id}/result`);
+    expect(result.status).toBe(200);
+    expect(result.headers.get('content-type')).toBe('image/jpeg');
+    await waitFor(async () =>
+      (await (await fetch(`${a.url}/readyz`)).status) === 200 ? true : undefined,
+    );
+    await Promise.all([a.kill(), b.kill(), w.kill()]);
+  });
+});
