@@ -1,3 +1,4 @@
+import type { OutputFormat } from '../core/image/formats.js';
 import { randomBytes } from 'node:crypto';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -18,6 +19,8 @@ export interface JobError {
 /** One user request: an upload, a filter, parameters, a status, a result, an expiry. */
 export interface JobRecord {
   id: string;
+  /** Output format asked for; default the filter's own. */
+  format?: OutputFormat;
   /** API key id that created the job; only it may see the job. */
   owner: string;
   filter: string;
@@ -44,6 +47,7 @@ export interface JobRecord {
 
 export interface NewJob {
   id: string;
+  format?: OutputFormat;
   owner: string;
   filter: string;
   params: Record<string, unknown>;

@@ -17,6 +17,9 @@ import { runExperiment } from '../../lab/run/runner.js';
 import { FilterlabError } from '../../core/errors.js';
 import { resizeImage } from '../../core/image/resize.js';
 import { EXIT } from '../exit-codes.js';
+import { openQueue, openStore } from '../../serve/backends.js';
+import { configFromEnv, parseServerConfig } from '../../serve/config.js';
+import { QueueLabExecutor } from '../../serve/lab-executor.js';
 import type { Io } from '../io.js';
 import { ProgressBar } from '../progress.js';
 
@@ -30,6 +33,15 @@ export function registerLab(program: Command, io: Io): void {
     .argument('<experiment.yaml>')
     .option('-o, --out <dir>', 'runs folder (database, cache, one folder per run)', 'runs')
     .option('--fresh', 'start a new run instead of resuming an unfinished one', false)
+    .option(
+      '--queue <url>',
+      "shard the filter runs over this queue's workers (redis://… or sqlite with --data)",
+    )
+    .option(
+      '--storage <url>',
+      'blob store the workers use (s3://bucket/prefix or local with --data)',
+    )
+    .option('--data <dir>', 'server data folder (for the sqlite queue and local storage)')
     .option('--json', 'print the verdict as JSON', false)
     .option('--no-progress', 'no progress bar')
     .action(
@@ -233,6 +245,20 @@ export function registerLab(program: Command, io: Io): void {
       }
       io.out(String(ciede2000([nums[0]!, nums[1]!, nums[2]!], [nums[3]!, nums[4]!, nums[5]!])));
     });
+}
+
+async function queueExecutor(flags: {
+  queue?: string;
+  storage?: string;
+  data?: string;
+}): Promise<QueueLabExecutor> {
+  const config = parseServerConfig({
+    ...configFromEnv(),
+    ...(flags.queue ? { queue: flags.queue } : {}),
+    ...(flags.storage ? { storage: flags.storage } : {}),
+    ...(flags.data ? { dataDir: flags.data } : {}),
+  });
+  return new QueueLabExecutor(await openQueue(config), await openStore(config));
 }
 
 async function samePair(a: string, b: string) {

@@ -480,6 +480,7 @@ function toRecord(h: JobHash): JobRecord {
   const num = (v: string | undefined) => (v ? Number(v) : undefined);
   return {
     id: h.id!,
+    ...(spec.format ? { format: spec.format } : {}),
     owner: spec.owner,
     filter: spec.filter,
     params: spec.params,

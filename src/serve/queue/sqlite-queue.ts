@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { OutputFormat } from '../../core/image/formats.js';
 import { FilterlabError } from '../../core/errors.js';
 import {
   backoffMs,
@@ -60,6 +61,7 @@ const CREATIONS_KEPT_MS = 2 * 86_400_000;
 
 interface Row {
   id: string;
+  format: string | null;
   owner: string;
   filter: string;
   params: string;
@@ -105,6 +107,7 @@ export class SqliteQueue implements JobQueue {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    migrate(this.db);
     this.limits = { maxDepth: limits.maxDepth ?? 1000 };
   }
 
@@ -136,14 +139,15 @@ export class SqliteQueue implements JobQueue {
       this.db
         .prepare(
           `INSERT INTO jobs (id, owner, filter, params, seed, priority, status, max_attempts, input_key, idempotency_key,
-             run_at, created_at, expires_at, rev)
+             format, run_at, created_at, expires_at, rev)
            VALUES (@id, @owner, @filter, @params, @seed, @priority, 'queued', @maxAttempts, @inputKey, @idempotencyKey,
-             @now, @now, @expiresAt, @rev)`,
+             @format, @now, @now, @expiresAt, @rev)`,
         )
         .run({
           ...job,
           params: JSON.stringify(job.params),
           idempotencyKey: job.idempotencyKey ?? null,
+          format: job.format ?? null,
           now,
           rev: this.nextRev(),
         });
@@ -388,9 +392,18 @@ export function crashed(message: string): JobError {
   return { code: 'FL_ERR_WORKER_CRASHED', message };
 }
 
+/** Columns added after the first release, added to older databases in place. */
+function migrate(db: Database.Database): void {
+  const columns = (db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map(
+    (c) => c.name,
+  );
+  if (!columns.includes('format')) db.exec('ALTER TABLE jobs ADD COLUMN format TEXT');
+}
+
 function toRecord(row: Row): JobRecord {
   return {
     id: row.id,
+    ...(row.format ? { format: row.format as OutputFormat } : {}),
     owner: row.owner,
     filter: row.filter,
     params: JSON.parse(row.params) as Record<string, unknown>,

@@ -134,6 +134,7 @@ export class JobExecutor {
       const result = await applyToBytes(runner, input.bytes, `upload ${job.id}`, {
         params: job.params,
         seed: job.seed,
+        ...(job.format ? { format: job.format } : {}),
         limits: { maxPixels: this.options.maxPixels },
         signal: controller.signal,
         onProgress: (p) => {

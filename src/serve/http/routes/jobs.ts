@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FilterlabError } from '../../../core/errors.js';
 import { resolveParams } from '../../../core/filters/params.js';
 import { inspectImage } from '../../../core/image/decode.js';
-import { MIME_TYPES } from '../../../core/image/formats.js';
+import { MIME_TYPES, OUTPUT_FORMATS, type OutputFormat } from '../../../core/image/formats.js';
 import { isFinal, newJobId, type JobRecord } from '../../jobs.js';
 import { inputKey, resultKey } from '../../storage/blob-store.js';
 import type { ServerDeps } from '../app.js';
@@ -15,6 +15,7 @@ interface Upload {
   params: Record<string, unknown>;
   seed?: number;
   priority?: number;
+  format?: OutputFormat;
   image?: Buffer;
 }
 
@@ -136,6 +137,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
           params,
           seed: upload.seed ?? 0,
           priority: upload.priority ?? 0,
+          ...(upload.format ? { format: upload.format } : {}),
           maxAttempts: config.maxAttempts,
           inputKey: inputKey(id),
           ...(idempotencyKey ? { idempotencyKey } : {}),
@@ -299,13 +301,22 @@ async function readUpload(request: FastifyRequest): Promise<Upload> {
       case 'priority':
         upload.priority = intField('priority', value, -10, 10);
         break;
+      case 'format':
+        if (!(OUTPUT_FORMATS as readonly string[]).includes(value)) {
+          throw new FilterlabError(
+            'FL_ERR_INVALID_ARGUMENT',
+            `Expected format to be one of ${OUTPUT_FORMATS.join(', ')} but received ${JSON.stringify(value)}`,
+          );
+        }
+        upload.format = value as OutputFormat;
+        break;
       default:
         // flat fields "param.strength=0.6" are accepted as parameters too (plain HTML forms)
         if (part.fieldname.startsWith('param.')) upload.params[part.fieldname.slice(6)] = value;
         else
           throw new FilterlabError(
             'FL_ERR_INVALID_ARGUMENT',
-            `Unknown field "${part.fieldname}": expected image, filter, params, seed, priority or param.<name>`,
+            `Unknown field "${part.fieldname}": expected image, filter, params, seed, priority, format or param.<name>`,
           );
     }
   }
