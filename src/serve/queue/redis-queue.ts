@@ -29,6 +29,18 @@ function redisKeys(prefix: string) {
   };
 }
 
+/**
+ * KEYS: rev counter, job hash, changes zset, counts hash; ARGV: job id, status from, status to,
+ * then field/value pairs. Returns the new change number.
+ */
+const WRITE_SCRIPT = `
+local rev = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], 'rev', rev, unpack(ARGV, 4))
+redis.call('ZADD', KEYS[3], rev, ARGV[1])
+if ARGV[2] ~= '' then redis.call('HINCRBY', KEYS[4], ARGV[2], -1) end
+if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[4], ARGV[3], 1) end
+return rev`;
+
 /** Fields of a job hash that change; the rest sits in `spec` as JSON. */
 type JobHash = Record<string, string>;
 
@@ -112,16 +124,21 @@ export class RedisQueue implements JobQueue {
     fields: JobHash,
     status?: { from: JobStatus | undefined; to: JobStatus },
   ): Promise<void> {
-    const rev = await this.redis.incr(this.key.rev);
-    const tx = this.redis
-      .multi()
-      .hset(this.key.job(id), { ...fields, rev: String(rev) })
-      .zadd(this.key.changes, rev, id);
-    if (status && status.from !== status.to) {
-      if (status.from) tx.hincrby(this.key.counts, status.from, -1);
-      tx.hincrby(this.key.counts, status.to, 1);
-    }
-    await tx.exec();
+    // One round trip: number the change, store the fields, log the change, move the counts.
+    const flat = Object.entries(fields).flat();
+    const moved = status && status.from !== status.to;
+    const rev = (await this.redis.eval(
+      WRITE_SCRIPT,
+      4,
+      this.key.rev,
+      this.key.job(id),
+      this.key.changes,
+      this.key.counts,
+      id,
+      moved && status.from ? status.from : '',
+      moved ? status.to : '',
+      ...flat,
+    )) as number;
     if (rev % 1000 === 0) await this.redis.zremrangebyrank(this.key.changes, 0, -50_001);
   }
 
@@ -243,12 +260,16 @@ export class RedisQueue implements JobQueue {
         { from: record.status, to: 'running' },
       );
       await this.redis.zadd(this.key.leases, now + leaseMs, record.id);
+      this.held.set(record.id, bull);
       return { job: (await this.get(record.id))!, token };
     }
   }
 
+  /** BullMQ jobs this process holds a lock on, so heartbeats and results skip a lookup. */
+  private readonly held = new Map<string, Job<BullData>>();
+
   private async bullJob(id: string): Promise<Job<BullData> | undefined> {
-    return (await this.queue.getJob(id)) ?? undefined;
+    return this.held.get(id) ?? (await this.queue.getJob(id)) ?? undefined;
   }
 
   async heartbeat(
@@ -301,6 +322,7 @@ export class RedisQueue implements JobQueue {
       { from: 'running', to: 'succeeded' },
     );
     await this.redis.zrem(this.key.leases, claim.job.id);
+    this.held.delete(claim.job.id);
   }
 
   async fail(
@@ -342,6 +364,7 @@ export class RedisQueue implements JobQueue {
     );
     if (status === 'queued') await this.redis.incr(this.key.ownerQueued(record.owner));
     await this.redis.zrem(this.key.leases, id);
+    this.held.delete(id);
   }
 
   async cancel(id: string): Promise<JobRecord | undefined> {
