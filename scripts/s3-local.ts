@@ -11,9 +11,18 @@ import S3rver from 's3rver';
 
 export const S3_BUCKET = 'filterlab';
 
-export async function startLocalS3(port: number, directory: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startLocalS3(
+  port: number,
+  directory: string,
+): Promise<{ url: string; close(): Promise<void> }> {
   mkdirSync(directory, { recursive: true });
-  const server = new S3rver({ port, address: '127.0.0.1', directory, silent: true, configureBuckets: [{ name: S3_BUCKET, configs: [] }] });
+  const server = new S3rver({
+    port,
+    address: '127.0.0.1',
+    directory,
+    silent: true,
+    configureBuckets: [{ name: S3_BUCKET, configs: [] }],
+  });
   const { address, port: bound } = await server.run();
   return { url: `http://${address}:${bound}`, close: () => server.close() };
 }

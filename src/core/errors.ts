@@ -34,7 +34,8 @@ export const ERROR_CODES = {
   FL_ERR_DATASET: 'A dataset folder or its labels are invalid.',
   FL_ERR_NOT_FOUND: 'The requested resource does not exist or is not yours.',
   FL_ERR_NOT_READY: 'The job has no result yet (still queued or running, or it failed).',
-  FL_ERR_CONTENT_TYPE: 'The request body has the wrong Content-Type (uploads are multipart/form-data).',
+  FL_ERR_CONTENT_TYPE:
+    'The request body has the wrong Content-Type (uploads are multipart/form-data).',
   FL_ERR_UNAUTHORIZED: 'A valid API key is required.',
   FL_ERR_RATE_LIMITED: 'Too many requests for this API key; retry after the given time.',
   FL_ERR_QUOTA: 'The API key has used its quota.',

@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { FilterlabError } from '../core/errors.js';
 import { formatZodError } from '../core/zod-errors.js';
+import { LAB_METRICS } from './metrics/registry.js';
 
 const ParamValue = z.union([z.number(), z.string(), z.boolean()]);
 
@@ -41,30 +42,64 @@ export const GateSchema = z
   .refine((g) => !(g.per && g.gap), { message: 'use either per or gap, not both' });
 export type Gate = z.infer<typeof GateSchema>;
 
-export const ExperimentSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  dataset: z.strictObject({
-    path: z.string().min(1),
-    where: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-    match: z.string().optional(),
-    limit: z.number().int().positive().optional(),
-  }),
-  baseline: CandidateSchema.optional(),
-  candidates: z.array(CandidateSchema).min(1),
-  seeds: z.array(z.number().int().min(0)).min(1).default([0]),
-  metrics: z
-    .array(z.string())
-    .min(1)
-    .default(['identity', 'face_survival', 'ssim', 'skin_delta_e', 'skin_delta_l', 'latency_ms']),
-  /** Label or auto-tag columns to break results down by. */
-  slices: z.array(z.string()).default([]),
-  gates: z.array(GateSchema).default([]),
-  /** Photos processed at once. */
-  concurrency: z.number().int().min(1).max(64).default(1),
-  /** Downscale inputs so the long side is at most this (keeps runs fast). */
-  maxSide: z.number().int().positive().optional(),
-});
+export const ExperimentSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    dataset: z.strictObject({
+      path: z.string().min(1),
+      where: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+      match: z.string().optional(),
+      limit: z.number().int().positive().optional(),
+    }),
+    baseline: CandidateSchema.optional(),
+    candidates: z.array(CandidateSchema).min(1),
+    seeds: z.array(z.number().int().min(0)).min(1).default([0]),
+    metrics: z
+      .array(z.string())
+      .min(1)
+      .default(['identity', 'face_survival', 'ssim', 'skin_delta_e', 'skin_delta_l', 'latency_ms']),
+    /** Label or auto-tag columns to break results down by. */
+    slices: z.array(z.string()).default([]),
+    gates: z.array(GateSchema).default([]),
+    /** Photos processed at once. */
+    concurrency: z.number().int().min(1).max(64).default(1),
+    /** Downscale inputs so the long side is at most this (keeps runs fast). */
+    maxSide: z.number().int().positive().optional(),
+  })
+  .superRefine((e, ctx) => {
+    const known = LAB_METRICS.map((m) => m.id);
+    e.metrics.forEach((id, i) => {
+      if (!known.includes(id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', i],
+          message: `Expected a metric among ${known.join(', ')} but received ${JSON.stringify(id)}`,
+        });
+    });
+    e.gates.forEach((g, i) => {
+      if (!e.metrics.includes(g.metric))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gates', i, 'metric'],
+          message: `Expected one of the experiment's metrics (${e.metrics.join(', ')}) but received ${JSON.stringify(g.metric)}`,
+        });
+    });
+    // Paired comparisons and vsBaseline gates need exactly one baseline variant.
+    for (const [k, values] of Object.entries(e.baseline?.grid ?? {}))
+      if (values.length > 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseline', 'grid', k],
+          message: `Expected one value (the baseline is a single variant) but received ${values.length}`,
+        });
+    if (e.dataset.match !== undefined && !validRegExp(e.dataset.match))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dataset', 'match'],
+        message: `Expected a regular expression but received ${JSON.stringify(e.dataset.match)}`,
+      });
+  });
 export type Experiment = z.infer<typeof ExperimentSchema>;
 
 export interface LoadedExperiment {
@@ -101,6 +136,30 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
       `Invalid experiment ${abs}: ${formatZodError(parsed.error)}`,
     );
   return { experiment: parsed.data, baseDir: path.dirname(abs), text };
+}
+
+/**
+ * Slices and per/gap gates must name a column the photos have (a label or an auto-tag): a typo
+ * would otherwise put every photo in one "(unlabelled)" slice and gate nothing.
+ */
+export function checkColumns(e: Experiment, available: readonly string[]): void {
+  const used = [
+    ...e.slices.map((c, i) => ({ c, at: `slices[${i}]` })),
+    ...e.gates.flatMap((g, i) =>
+      [
+        g.per && { c: g.per, at: `gates[${i}].per` },
+        g.gap && { c: g.gap, at: `gates[${i}].gap` },
+      ].filter((x): x is { c: string; at: string } => Boolean(x)),
+    ),
+  ];
+  for (const { c, at } of used) {
+    if (!available.includes(c))
+      throw new FilterlabError(
+        'FL_ERR_CONFIG',
+        `Expected ${at} to be a label column or auto-tag (${available.join(', ')}) but received ${JSON.stringify(c)}`,
+        { details: { field: at } },
+      );
+  }
 }
 
 export interface Variant {
@@ -152,4 +211,13 @@ function gridPoints(
   for (const [k, values] of Object.entries(grid))
     points = points.flatMap((p) => values.map((v) => ({ ...p, [k]: v })));
   return points;
+}
+
+function validRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
 }

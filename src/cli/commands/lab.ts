@@ -47,14 +47,24 @@ export function registerLab(program: Command, io: Io): void {
     .action(
       async (
         file: string,
-        flags: { out: string; fresh: boolean; json: boolean; progress: boolean },
+        flags: {
+          out: string;
+          fresh: boolean;
+          json: boolean;
+          progress: boolean;
+          queue?: string;
+          storage?: string;
+          data?: string;
+        },
       ) => {
         const loaded = await loadExperiment(file);
         let bar: ProgressBar | undefined;
         let phase = '';
+        const sharded = Boolean(flags.queue ?? flags.storage ?? flags.data);
         const result = await runExperiment(loaded, {
           outDir: flags.out,
           fresh: flags.fresh,
+          ...(sharded ? { executor: await queueExecutor(flags) } : {}),
           onProgress: (p) => {
             if (p.phase !== phase) {
               bar?.finish();
@@ -80,6 +90,9 @@ export function registerLab(program: Command, io: Io): void {
             JSON.stringify(
               {
                 runId: result.run.id,
+                resumed: result.resumed,
+                skipped: result.skipped,
+                reused: result.reused,
                 verdict: v.decision,
                 variant: v.variant ?? null,
                 reason: v.reason,
@@ -94,6 +107,7 @@ export function registerLab(program: Command, io: Io): void {
         } else {
           if (result.resumed)
             io.err(`resumed run ${result.run.id}: ${result.skipped} results were already scored`);
+          if (result.reused) io.err(`${result.reused} filter outputs reused from the cache`);
           io.out(`${v.decision}: ${v.reason}`);
           for (const f of v.failing)
             io.out(`  FAIL ${f.variant}: ${f.gate} (value ${fmt(f.value)})`);
