@@ -1,18 +1,25 @@
 /**
  * Latency of the chosen face models (tfjs wasm backend, one thread) and of the library calls
- * around them, and the process's peak RSS with all of them loaded.
+ * around them, the end-to-end time of each built-in portrait filter, and the process's peak
+ * RSS with all face models loaded.
  *
- *   npx tsx bench/faces.ts [--repeat 20] [--json bench/results/faces.json]
+ *   npm run bench:faces -- [--repeat 20] [--json bench/results/faces.json]
  *
  * "model" rows time TfjsModel.run on a zero input at the model's own size; "call" rows time
  * the library function end to end (pre-processing, every pass, post-processing) on a
  * faces-dev portrait (225x275) and on the same photo resized to 11 MP. Each row is the median
- * of `repeat` runs after two warm-up runs.
+ * of `repeat` runs after two warm-up runs. "filter" rows time Runner.run of each built-in
+ * portrait filter (compiled once, models shared) on the same portrait scaled to 1024 px on its
+ * long side (838x1024), decode and encode excluded: the median of `repeat` / 4 runs (at least 3).
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { format } from 'prettier';
+import { createContext, disposeContext } from '../src/core/context.js';
+import { compile } from '../src/core/filters/compile.js';
+import { loadFilter } from '../src/core/filters/load.js';
 import { readImage } from '../src/core/image/decode.js';
 import { resizeImage } from '../src/core/image/resize.js';
 import type { Image } from '../src/core/image/image.js';
@@ -33,7 +40,10 @@ import { skinMask } from '../src/core/faces/skin-mask.js';
 import { TfjsRuntime } from '../src/core/runtime/tfjs.js';
 
 const { values } = parseArgs({
-  options: { repeat: { type: 'string', default: '20' }, json: { type: 'string' } },
+  options: {
+    repeat: { type: 'string', default: '20' },
+    json: { type: 'string', default: path.join(import.meta.dirname, 'results', 'faces.json') },
+  },
 });
 const REPEAT = Number(values.repeat);
 const FACES_DEV = process.env.FILTERLAB_FACES_DEV
@@ -143,6 +153,47 @@ for (const [label, image] of [
   );
 }
 
+// The built-in filters that use the face and person models, end to end at 1024 px.
+const PORTRAIT_FILTERS = [
+  'portrait-bokeh',
+  'background-replace',
+  'soft-skin',
+  'auto-enhance',
+  'stylize-keep-face',
+];
+const filterRows: { filter: string; input: string; ms: number; steps: Record<string, number> }[] =
+  [];
+const ctx = createContext();
+// The context shares this bench's models, so the filters do not load a second copy.
+await ctx.resources.get('face-models', async () => models);
+const at1024 = resizeImage(portrait, 838, 1024, 'lanczos3');
+for (const id of PORTRAIT_FILTERS) {
+  const { spec, baseDir } = await loadFilter(id);
+  const runner = await compile(spec, ctx, { baseDir });
+  const steps = new Map<string, number[]>();
+  const ms = await median(
+    async () => {
+      const r = await runner.run(at1024);
+      for (const t of r.timings) steps.set(t.type, [...(steps.get(t.type) ?? []), t.ms]);
+    },
+    Math.max(3, Math.round(REPEAT / 4)),
+  );
+  const stepMedians = Object.fromEntries(
+    [...steps].map(([type, times]) => {
+      const sorted = [...times].sort((a, b) => a - b);
+      return [type, Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10];
+    }),
+  );
+  filterRows.push({
+    filter: id,
+    input: '838x1024',
+    ms: Math.round(ms * 10) / 10,
+    steps: stepMedians,
+  });
+  row(`filter ${id}`, '838x1024', ms);
+  await runner.dispose();
+}
+
 // maxRSS is the process's high-water mark, in KiB on Linux.
 const peakRssMB = process.resourceUsage().maxRSS / 1024;
 const loadAfter = loadavg()[0]!;
@@ -150,23 +201,28 @@ console.log(`load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`);
 console.log(
   `peak RSS ${peakRssMB.toFixed(0)} MB (process start ${(rssBefore / 2 ** 20).toFixed(0)} MB; includes the 11 MP test image and its float copies)`,
 );
-if (values.json) {
-  await writeFile(
-    values.json,
-    JSON.stringify(
-      {
-        backend: await runtime.backendInfo(),
-        repeat: REPEAT,
-        loadAverage: [loadBefore, loadAfter],
-        loadMs,
-        loadedPeakRssMB,
-        weightsMB: memLoaded.numBytes / 2 ** 20,
-        peakRssMB,
-        rows,
-      },
-      null,
-      2,
-    ) + '\n',
-  );
-}
+await mkdir(path.dirname(values.json), { recursive: true });
+// formatted as `npm run format:check` wants committed files
+await writeFile(
+  values.json,
+  await format(
+    JSON.stringify({
+      bench: 'faces',
+      command: 'npm run bench:faces',
+      date: new Date().toISOString(),
+      backend: await runtime.backendInfo(),
+      repeat: REPEAT,
+      loadAverage: [loadBefore, loadAfter],
+      loadMs,
+      loadedPeakRssMB,
+      weightsMB: memLoaded.numBytes / 2 ** 20,
+      peakRssMB,
+      rows,
+      filters: filterRows,
+    }),
+    { parser: 'json' },
+  ),
+);
+console.log(`wrote ${path.relative(process.cwd(), values.json)}`);
+await disposeContext(ctx);
 await runtime.dispose();

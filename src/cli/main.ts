@@ -5,6 +5,7 @@ import { registerApply } from './commands/apply.js';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiffusion } from './commands/diffusion.js';
+import { registerFaces } from './commands/faces.js';
 import { registerFilters } from './commands/filters.js';
 import { registerLab } from './commands/lab.js';
 import { registerModels } from './commands/models.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: Io): Command {
   registerServe(program, io);
   registerLab(program, io);
   registerBench(program, io);
+  registerFaces(program, io);
   return program;
 }
 

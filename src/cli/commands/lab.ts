@@ -85,6 +85,12 @@ export function registerLab(program: Command, io: Io): void {
         });
         bar?.finish();
         const v = result.results.verdict;
+        if (result.resumed)
+          io.err(`resumed run ${result.run.id}: ${result.skipped} results were already scored`);
+        if (result.reused)
+          io.err(
+            `${result.reused} filter output${result.reused === 1 ? '' : 's'} reused from the cache`,
+          );
         if (flags.json) {
           io.out(
             JSON.stringify(
@@ -105,9 +111,6 @@ export function registerLab(program: Command, io: Io): void {
             ),
           );
         } else {
-          if (result.resumed)
-            io.err(`resumed run ${result.run.id}: ${result.skipped} results were already scored`);
-          if (result.reused) io.err(`${result.reused} filter outputs reused from the cache`);
           io.out(`${v.decision}: ${v.reason}`);
           for (const f of v.failing)
             io.out(`  FAIL ${f.variant}: ${f.gate} (value ${fmt(f.value)})`);

@@ -92,6 +92,13 @@ export class FaceEmbedder {
   }
 }
 
+/**
+ * Cosine similarity at or above which two faces are taken for one person, with the default
+ * embedder (faceres): midway between the lowest same-person score (mild edits of a portrait)
+ * and the highest different-person score on faces-dev (scripts/faces-eval.ts).
+ */
+export const SAME_PERSON_THRESHOLD = 0.815;
+
 /** Cosine similarity of two embeddings, in [-1, 1]; 1 means the same direction. */
 export function compareFaces(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length || a.length === 0) {

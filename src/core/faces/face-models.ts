@@ -12,6 +12,7 @@ import { ATTRIBUTE_SPECS, FaceAttributes } from './face-attributes.js';
 import { DETECTOR_SPECS, FaceDetector } from './face-detector.js';
 import { EMBEDDER_SPECS, FaceEmbedder } from './face-embedder.js';
 import { FaceMesh } from './face-mesh.js';
+import { hashTfjsModel } from './model-hash.js';
 import { parseOptions } from './parse-options.js';
 import { PersonSegmenter, SEGMENTER_SPECS } from './person-segmenter.js';
 
@@ -40,6 +41,9 @@ export const FaceModelsOptionsSchema = z.strictObject({
 });
 export type FaceModelsOptions = z.input<typeof FaceModelsOptionsSchema>;
 type Resolved = z.output<typeof FaceModelsOptionsSchema>;
+
+/** The models a FaceModels holder can load, one of each. */
+export type FaceModelKind = 'detector' | 'mesh' | 'embedder' | 'segmenter' | 'attributes';
 
 export class FaceModels {
   readonly modelsDir: string;
@@ -88,6 +92,24 @@ export class FaceModels {
     return this.once('attributes', () =>
       FaceAttributes.load(this.runtime, this.file(spec.file), spec),
     );
+  }
+
+  /** The model.json file behind each kind, as chosen. */
+  modelFile(kind: FaceModelKind): string {
+    const c = this.choice;
+    const name = {
+      detector: DETECTOR_SPECS[c.detector].file,
+      mesh: 'facemesh.json',
+      embedder: EMBEDDER_SPECS[c.embedder].file,
+      segmenter: SEGMENTER_SPECS[c.segmenter].file,
+      attributes: ATTRIBUTE_SPECS[c.attributes].file,
+    }[kind];
+    return this.file(name);
+  }
+
+  /** sha256 of one model's files (model.json and shards), computed once per holder. */
+  modelHash(kind: FaceModelKind): Promise<string> {
+    return this.once(`hash:${kind}`, () => hashTfjsModel(this.modelFile(kind)));
   }
 
   /** Live tfjs tensors and bytes (process-wide), for leak checks and benchmarks. */

@@ -1,3 +1,5 @@
+import type { AttributeEstimate } from './face-attributes.js';
+
 /**
  * A detected face, in the pixel coordinates of the image it was found in. Coordinates are
  * continuous: the image spans [0, width] x [0, height], pixel i has its centre at i + 0.5.
@@ -21,6 +23,8 @@ export interface Face {
   landmarks?: Point3[];
   /** L2-normalised identity embedding; compare with compareFaces. */
   embedding?: Float32Array;
+  /** Apparent age and gender ESTIMATES (face.attributes), for auto-tagging datasets only. */
+  attributes?: AttributeEstimate;
 }
 
 /** Index of each BlazeFace keypoint in Face.keypoints. */
@@ -56,4 +60,31 @@ export function faceRoll(keypoints: readonly Point[]): number {
   const l = keypoints[KEYPOINT.leftEye];
   if (!r || !l) return 0;
   return Math.atan2(l[1] - r[1], l[0] - r[0]);
+}
+
+/** Index of the main face: the one with the largest box (-1 when there is none). */
+export function mainFaceIndex(faces: readonly Pick<Face, 'box'>[]): number {
+  let best = -1;
+  let bestArea = -1;
+  faces.forEach((f, i) => {
+    const area = f.box[2] * f.box[3];
+    if (area > bestArea) {
+      best = i;
+      bestArea = area;
+    }
+  });
+  return best;
+}
+
+/** The faces with every coordinate scaled by (sx, sy), e.g. to follow a resize of the photo. */
+export function scaleFaces(faces: readonly Face[], sx: number, sy: number): Face[] {
+  const sz = (sx + sy) / 2;
+  return faces.map((f) => ({
+    ...f,
+    box: [f.box[0] * sx, f.box[1] * sy, f.box[2] * sx, f.box[3] * sy],
+    keypoints: f.keypoints.map(([x, y]): Point => [x * sx, y * sy]),
+    ...(f.landmarks && {
+      landmarks: f.landmarks.map(([x, y, z]): Point3 => [x * sx, y * sy, z * sz]),
+    }),
+  }));
 }

@@ -13,6 +13,20 @@ function meanAbsDiff(a: Image, b: Image): number {
   return sum / a.data.length;
 }
 
+/** Share of pixels with a channel changed by more than 2/255 (local filters: skin, background). */
+function changedShare(a: Image, b: Image): number {
+  let changed = 0;
+  for (let i = 0; i < a.data.length; i += 3) {
+    for (let c = 0; c < 3; c++) {
+      if (Math.abs(a.data[i + c]! - b.data[i + c]!) > 2 / 255) {
+        changed++;
+        break;
+      }
+    }
+  }
+  return changed / (a.data.length / 3);
+}
+
 describe('built-in filters', () => {
   let builtins: LoadedSpec[];
   let photo: Image;
@@ -39,7 +53,9 @@ describe('built-in filters', () => {
       ids.add(runner.versionId);
       const { image, meta } = await runner.run(photo, { seed: 1 });
       expect([image.width, image.height], spec.id).toEqual([photo.width, photo.height]);
-      expect(meanAbsDiff(image, photo), spec.id).toBeGreaterThan(0.005);
+      // A global look moves every pixel a little; soft skin or bokeh on a studio backdrop moves a part.
+      const changed = meanAbsDiff(image, photo) > 0.005 || changedShare(image, photo) > 0.05;
+      expect(changed, spec.id).toBe(true);
       expect(
         image.data.every((v) => v >= 0 && v <= 1),
         spec.id,

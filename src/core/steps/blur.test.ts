@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createContext } from '../context.js';
 import { compile } from '../filters/compile.js';
 import { validateSpec } from '../filters/load.js';
+import { blurImage } from '../image/blur.js';
 import { createImage } from '../image/image.js';
-import { scaledSigma } from './blur.js';
+import { blurExcluding, scaledSigma } from './blur.js';
 
 describe('blur step', () => {
   it('scales a relative sigma with the long side', () => {
@@ -30,6 +31,36 @@ describe('blur step', () => {
     ).rejects.toMatchObject({
       code: 'FL_ERR_SPEC_INVALID',
       message: expect.stringContaining('steps[0].sigma'),
+    });
+  });
+
+  it('keeps an excluded region out of the blur (no halo of it on the rest)', async () => {
+    // Left half red and excluded (the "person"), right half blue (the "background").
+    const image = createImage(40, 10);
+    const mask = { width: 40, height: 10, data: new Float32Array(400) };
+    for (let i = 0; i < 400; i++) {
+      const left = i % 40 < 20;
+      image.data[i * 3 + (left ? 0 : 2)] = 1;
+      mask.data[i] = left ? 1 : 0;
+    }
+    const red = (img: typeof image, x: number) => img.data[(5 * 40 + x) * 3]!;
+    expect(red(blurExcluding(image, mask, 3), 21)).toBeLessThan(1e-6);
+    expect(red(blurImage(image, 3), 21)).toBeGreaterThan(0.1);
+  });
+
+  it('checks at compile time that `exclude` names a mask', async () => {
+    await expect(
+      compile(
+        validateSpec({
+          id: 'b',
+          version: 1,
+          steps: [{ type: 'blur', sigma: 2, exclude: 'person' }],
+        }),
+        createContext(),
+      ),
+    ).rejects.toMatchObject({
+      code: 'FL_ERR_SPEC_INVALID',
+      message: expect.stringContaining('refers to "person" but no earlier step produces it'),
     });
   });
 });

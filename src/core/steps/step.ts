@@ -21,7 +21,8 @@ export interface StepDefinition<O = unknown> {
   readonly produces: ValueKind;
   /** Whether the step transforms its `input` image (default true). */
   readonly usesInput?: boolean;
-  readonly requires?: readonly Requirement[];
+  /** What the photo must have; a function when an option (e.g. `required: false`) decides. */
+  readonly requires?: readonly Requirement[] | ((options: O) => readonly Requirement[]);
   /** Values besides `input` that the options point at, for checking specs at compile time. */
   reads?(options: O): { name: string; kind: ValueKind; optional?: boolean }[];
   /**

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { FilterlabError } from '../errors.js';
+
+const ModelJsonSchema = z.looseObject({
+  weightsManifest: z.array(z.looseObject({ paths: z.array(z.string()) })).default([]),
+});
+
+/**
+ * sha256 of a tfjs graph model: its model.json and every weight shard it names, in order, so
+ * that a filter's version id changes when any byte of a face model does.
+ */
+export async function hashTfjsModel(modelJson: string): Promise<string> {
+  const hash = createHash('sha256');
+  const text = await read(modelJson);
+  hash.update(text);
+  let manifest: z.infer<typeof ModelJsonSchema>;
+  try {
+    manifest = ModelJsonSchema.parse(JSON.parse(text.toString('utf8')));
+  } catch (cause) {
+    throw new FilterlabError(
+      'FL_ERR_MODEL_LOAD',
+      `Expected a tfjs model.json with a weightsManifest at ${modelJson} but it does not parse`,
+      { cause, details: { file: modelJson } },
+    );
+  }
+  for (const group of manifest.weightsManifest) {
+    for (const shard of group.paths) {
+      hash.update(`\n${shard}\n`);
+      hash.update(await read(path.join(path.dirname(modelJson), shard)));
+    }
+  }
+  return hash.digest('hex');
+}
+
+async function read(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (cause) {
+    throw new FilterlabError('FL_ERR_MODEL_LOAD', `Expected a readable model file at ${file}`, {
+      cause,
+      details: { file },
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { faceOvalMask } from '../faces/face-oval-mask.js';
+import { skinMask } from '../faces/skin-mask.js';
+import { blend } from './blend.js';
+import { facesFor, FacesRefShape, prepareFaceModels, requiresFace } from './face-inputs.js';
+import { defineStep } from './step.js';
+
+export const FaceKeepOptionsSchema = z.strictObject({
+  /** The photo whose faces are kept; faces (when given) must be of this image. */
+  original: z.string().min(1).default('source'),
+  ...FacesRefShape,
+  /** 1 puts the original face back exactly; 0 leaves the stylised one. */
+  strength: z.number().min(0).max(1).default(1),
+  /** 'face': the whole face oval (eyes, nose, mouth: what makes a person recognisable); 'skin': skin only. */
+  region: z.enum(['face', 'skin']).default('face'),
+  /** Soft edge width, as a fraction of each face's width. */
+  feather: z.number().min(0).max(0.5).default(0.08),
+  /** Move the oval's edge out (positive) or in, as a fraction of face width ('face' only). */
+  grow: z.number().min(-0.5).max(0.5).default(0),
+});
+
+/**
+ * Identity-preserving blend: over any stylised output, put back each original face (all of
+ * them, not only the largest) at `strength`, through a feathered face mask from the landmarks.
+ * A strong look then changes the scene and the clothes but keeps the person recognisable.
+ */
+export const faceKeepStep = defineStep({
+  type: 'face.keep',
+  summary: 'Paste the original faces back over a stylised image at a strength (keeps identity)',
+  options: FaceKeepOptionsSchema,
+  produces: 'image',
+  requires: requiresFace,
+  reads: (o) => [
+    { name: o.original, kind: 'image' },
+    { name: o.faces, kind: 'faces', optional: true },
+  ],
+  async prepare(_options, env) {
+    const models = await prepareFaceModels(env, ['detector', 'mesh']);
+    return {
+      async run({ input, options, values, run }) {
+        const original = values.image(options.original);
+        const faces = await facesFor({
+          models,
+          values,
+          run,
+          name: options.faces,
+          image: original,
+          required: options.required,
+          landmarks: true,
+        });
+        if (faces.length === 0 || options.strength === 0) return { kind: 'image', image: input };
+        const mask =
+          options.region === 'skin'
+            ? skinMask(original, faces, { feather: options.feather })
+            : faceOvalMask(original, faces, { feather: options.feather, grow: options.grow });
+        return {
+          kind: 'image',
+          image: blend(input, original, mask, {
+            invert: false,
+            feather: 0,
+            strength: options.strength,
+          }),
+        };
+      },
+    };
+  },
+});
