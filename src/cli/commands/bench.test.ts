@@ -252,8 +252,11 @@ describe('filterlab bench', () => {
     const variant = await loadSpecFile(variantFile);
     expect(variant.spec.id).toBe('onnx-look-fast');
     const step = variant.spec.steps[0]!;
-    expect(step.threads).toBe(1);
-    expect(variant.spec.steps[1]).toEqual({ type: 'vignette', amount: 0.1 });
+    // which point wins is a timing result: on a loaded machine even "default" can be fastest
+    if (rec.label !== 'default') {
+      expect(step.threads).toBe(1);
+      expect(variant.spec.steps[1]).toEqual({ type: 'vignette', amount: rec.knobs.amount });
+    }
     if (rec.knobs.precision !== 'fp32') {
       expect(step.model).toMatch(/^\.\/onnx-look-fast\.models\/tiny-conv-[0-9a-f]{8}-/);
       expect(
