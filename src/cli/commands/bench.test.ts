@@ -255,7 +255,7 @@ describe('filterlab bench', () => {
     // which point wins is a timing result: on a loaded machine even "default" can be fastest
     if (rec.label !== 'default') {
       expect(step.threads).toBe(1);
-      expect(variant.spec.steps[1]).toEqual({ type: 'vignette', amount: rec.knobs.amount });
+      expect(variant.spec.steps[1]).toEqual({ type: 'vignette', amount: Number(rec.knobs.amount) });
     }
     if (rec.knobs.precision !== 'fp32') {
       expect(step.model).toMatch(/^\.\/onnx-look-fast\.models\/tiny-conv-[0-9a-f]{8}-/);
