@@ -46,3 +46,25 @@ export { applyToBytes, applyToFile } from './core/filters/apply.js';
 export { defaultSteps, CORE_STEPS } from './core/steps/builtin.js';
 export { StepRegistry } from './core/steps/registry.js';
 export { defineStep, type StepDefinition } from './core/steps/step.js';
+export * from './core/faces/index.js';
+export { sharedFaceModels } from './core/faces/shared.js';
+export {
+  StableDiffusionPipeline,
+  type DiffusionRequest,
+  type DiffusionResult,
+} from './core/diffusion/pipeline.js';
+export { readDiffusersLayout } from './core/diffusion/layout.js';
+export { schedulerFromConfig } from './core/diffusion/schedulers/registry.js';
+export { describeSchedule } from './core/diffusion/schedule-command.js';
+export { ClipTokenizer } from './core/diffusion/clip-tokenizer.js';
+export { createRng, type Rng } from './core/rng.js';
+export { loadExperiment, ExperimentSchema, type Experiment } from './lab/experiment.js';
+export { loadDataset, type Dataset } from './lab/dataset/dataset.js';
+export { runExperiment, type EvalResult } from './lab/run/runner.js';
+export { compareRuns, loadRunResults } from './lab/compare.js';
+export { LAB_METRICS, type MetricDefinition } from './lab/metrics/registry.js';
+export { ssim } from './lab/metrics/ssim.js';
+export { psnr } from './lab/metrics/psnr.js';
+export { ciede2000 } from './lab/metrics/ciede2000.js';
+export { skinShift } from './lab/metrics/skin-shift.js';
+export { startServer, type RunningServer } from './serve/server.js';
