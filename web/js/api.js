@@ -59,6 +59,12 @@ export async function listFilters() {
   return body.filters;
 }
 
+/** The server's upload limits and retention, as /v1/filters reports them (or undefined). */
+export async function serverLimits() {
+  const body = await getJson('/v1/filters');
+  return body.limits;
+}
+
 /** Lab runs with their report URLs, newest first. */
 export async function listRuns() {
   const body = await getJson('/v1/runs');

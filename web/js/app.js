@@ -3,7 +3,7 @@
  * The studio page: pick a photo, pick a filter, adjust it, apply, compare, download, delete.
  * The state lives here; the modules it imports each own one part of the page.
  */
-import { ApiError, createJob, deleteJob, listFilters, watchJob } from './api.js';
+import { ApiError, createJob, deleteJob, listFilters, serverLimits, watchJob } from './api.js';
 import { createCompare } from './compare.js';
 import { describeError } from './errors.js';
 import { renderGallery } from './gallery.js';
@@ -273,6 +273,15 @@ async function deleteMyPhoto() {
   }
 }
 
+/** "Up to 20 MB · deleted after 24 h": what the server promises, under the drop zone. */
+async function showLimits() {
+  const limits = await serverLimits().catch(() => undefined);
+  const hint = document.querySelector('.dropzone-hint');
+  if (!limits || !hint) return;
+  const mb = Math.round(limits.maxUploadBytes / (1024 * 1024));
+  hint.textContent = `or pick one from your device. JPEG, PNG, WebP, AVIF or HEIC, up to ${mb} MB. Photos and results are deleted after ${limits.retentionHours} h.`;
+}
+
 async function loadFilters() {
   try {
     const filters = await listFilters();
@@ -282,6 +291,7 @@ async function loadFilters() {
     }
     const select = renderGallery(ui.gallery, filters, selectFilter);
     select(filters[0].id);
+    void showLimits();
   } catch (error) {
     const { title, message } = describeError(error);
     ui.gallery.replaceChildren();

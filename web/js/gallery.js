@@ -55,7 +55,9 @@ function card(filter) {
   img.loading = 'lazy';
   img.draggable = false;
   thumb.append(initial, img);
-  loadThumbnail(img, thumb, filter.thumbnail);
+  // the server says when no thumbnail will come (no sample photo, or the filter failed on it)
+  if (filter.thumbnailStatus === 'unavailable') thumb.classList.add('missing');
+  else loadThumbnail(img, thumb, filter.thumbnail);
 
   const name = document.createElement('span');
   name.className = 'filter-name';

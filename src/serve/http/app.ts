@@ -96,10 +96,11 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
       request.owner === OPEN_OWNER
         ? undefined
         : deps.keys.list().find((k) => k.id === request.owner);
-    const wait = limiter.take(
-      request.owner,
-      entry?.rateLimitPerMinute ?? config.rateLimitPerMinute,
-    );
+    // example thumbnails are cheap, cached reads that a gallery fetches many of at once
+    if (request.method === 'GET' && /^\/v1\/filters\/[^/]+\/thumbnail/.test(request.url)) return;
+    // in open mode every visitor is "open": give each address its own bucket
+    const bucket = request.owner === OPEN_OWNER ? `${OPEN_OWNER}:${request.ip}` : request.owner;
+    const wait = limiter.take(bucket, entry?.rateLimitPerMinute ?? config.rateLimitPerMinute);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new FilterlabError(
@@ -118,7 +119,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const e = toHttpError(error);
+    const e = toHttpError(error, config.maxUploadBytes);
     if (e.status >= 500) request.log.error({ err: error }, 'request failed');
     if (e.error.code === 'FL_ERR_QUEUE_FULL' && !reply.getHeader('retry-after'))
       reply.header('retry-after', '5');
@@ -164,7 +165,10 @@ function authenticate(request: FastifyRequest, keys: ApiKeys, open: boolean): st
   );
 }
 
-function toHttpError(error: unknown): { status: number; error: FilterlabError } {
+function toHttpError(
+  error: unknown,
+  maxUploadBytes: number,
+): { status: number; error: FilterlabError } {
   if (isFilterlabError(error)) return { status: HTTP_STATUS[error.code] ?? 500, error };
   const e = error as { code?: string; statusCode?: number; message?: string };
   if (
@@ -174,7 +178,12 @@ function toHttpError(error: unknown): { status: number; error: FilterlabError } 
   ) {
     return {
       status: 413,
-      error: new FilterlabError('FL_ERR_IMAGE_TOO_LARGE', e.message ?? 'upload too large'),
+      error: new FilterlabError(
+        'FL_ERR_IMAGE_TOO_LARGE',
+        e.code === 'FST_REQ_FILE_TOO_LARGE'
+          ? `Expected an upload of at most ${maxUploadBytes} bytes (${(maxUploadBytes / 2 ** 20).toFixed(0)} MB) but received more`
+          : `Expected one image file per request: ${e.message ?? 'too many parts'}`,
+      ),
     };
   }
   if (e.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || e.statusCode === 415) {

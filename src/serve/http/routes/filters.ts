@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { defaultParams } from '../../../core/filters/params.js';
 import { inspectImage } from '../../../core/image/decode.js';
-import { MIME_TYPES } from '../../../core/image/formats.js';
+import { MIME_TYPES, OUTPUT_FORMATS } from '../../../core/image/formats.js';
 import { packageRoot } from '../../../core/package-root.js';
 import type { FilterCatalog } from '../../catalog.js';
 import type { ServerConfig } from '../../config.js';
@@ -70,6 +70,15 @@ export class Thumbnails {
       });
   }
 
+  /** Whether a thumbnail can be fetched now, is on its way, or will not come (no sample photo, or the filter failed on it). */
+  async status(filterId: string): Promise<'ready' | 'rendering' | 'unavailable'> {
+    const id = this.jobs.get(filterId);
+    if (!id) return this.samplePath() ? 'rendering' : 'unavailable';
+    const job = await this.queue.get(id);
+    if (job?.status === 'succeeded') return 'ready';
+    return job?.status === 'failed' || job?.status === 'cancelled' ? 'unavailable' : 'rendering';
+  }
+
   async get(filterId: string): Promise<{ bytes: Buffer; contentType: string } | undefined> {
     const id = this.jobs.get(filterId);
     const job = id ? await this.queue.get(id) : undefined;
@@ -84,16 +93,25 @@ export function registerFilterRoutes(app: FastifyInstance, deps: ServerDeps): vo
     '/v1/filters',
     { schema: { summary: 'Filters with their parameter schemas and thumbnails' } },
     async () => ({
-      filters: deps.catalog.all().map(({ spec }) => ({
-        id: spec.id,
-        version: spec.version,
-        name: spec.name ?? spec.id,
-        description: spec.description ?? '',
-        tags: spec.tags,
-        requires: spec.requires,
-        params: spec.params,
-        thumbnail: `/v1/filters/${spec.id}/thumbnail`,
-      })),
+      filters: await Promise.all(
+        deps.catalog.all().map(async ({ spec }) => ({
+          id: spec.id,
+          version: spec.version,
+          name: spec.name ?? spec.id,
+          description: spec.description ?? '',
+          tags: spec.tags,
+          requires: spec.requires,
+          params: spec.params,
+          thumbnail: `/v1/filters/${spec.id}/thumbnail`,
+          thumbnailStatus: await deps.thumbnails.status(spec.id),
+        })),
+      ),
+      limits: {
+        maxUploadBytes: deps.config.maxUploadBytes,
+        maxPixels: deps.config.maxPixels,
+        retentionHours: deps.config.retentionMs / 3_600_000,
+        outputFormats: OUTPUT_FORMATS,
+      },
     }),
   );
 
