@@ -18,6 +18,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ssim as ssimJs } from 'ssim.js';
 import { blurImage } from '../src/core/image/blur.js';
 import { imageToRgb8, type Image } from '../src/core/image/image.js';
@@ -136,11 +137,8 @@ const SSIM_JS_ORIGINAL = {
   rgb2grayVersion: 'original',
 } as const;
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const repeat = Number(args[args.indexOf('--repeat') + 1]) || 7;
-  const jsonOnly = args.includes('--json-only');
-
+/** Times and compares both metrics; `npm run bench:lab` reuses it. */
+export async function labMetricsBench(repeat = 7) {
   const photo = (await readImage(path.join(FACES_DEV, PHOTO))).image;
   // Lanczos overshoots [0, 1] a little; clamp so that every library sees the same pixels.
   const a = resizeImage(photo, SIZE, SIZE);
@@ -225,8 +223,22 @@ async function main(): Promise<void> {
     },
   };
 
-  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  if (jsonOnly) return;
+  return result;
+}
+
+export type LabMetricsResult = Awaited<ReturnType<typeof labMetricsBench>>;
+
+/** The result as a Markdown table, with the agreement lines under it. */
+export function labMetricsTable(result: LabMetricsResult): string {
+  const { ssim: s, ciede2000: c } = result;
+  const ours = { value: s.filterlab.value, timing: s.filterlab };
+  const theirs = { value: s.ssimJsOriginal.value, timing: s.ssimJsOriginal };
+  const weber = { value: s.ssimJsWeber.value, timing: s.ssimJsWeber };
+  const oursDe = { value: c.filterlab.value, timing: c.filterlab };
+  const oursDeWithLab = { value: c.filterlabIncludingLab.value, timing: c.filterlabIncludingLab };
+  const theirsDe = { value: c.colorDiff.value, timing: c.colorDiff };
+  const [oursOnGrey, theirsOnGrey] = [s.sameGrey8.filterlab, s.sameGrey8.ssimJs];
+  const maxPixelDiff = c.maxPixelDifference;
   const row = (name: string, value: number, t: Timing, base?: Timing): string => {
     const ratio = base
       ? `${(t.medianMs / base.medianMs).toFixed(2)}x (cpu ${(t.cpuMedianMs / base.cpuMedianMs).toFixed(2)}x)`
@@ -253,7 +265,17 @@ async function main(): Promise<void> {
     `ΔE00 per pixel: max |filterlab − color-diff| ${maxPixelDiff.toExponential(2)}`,
     '',
   ];
-  process.stdout.write(table.join('\n'));
+  return table.join('\n');
 }
 
-await main();
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const repeat = Number(args[args.indexOf('--repeat') + 1]) || 7;
+  const result = await labMetricsBench(repeat);
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  if (!args.includes('--json-only')) process.stdout.write(labMetricsTable(result));
+}
+
+// run as a script; imported by bench/lab.ts
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href)
+  await main();

@@ -45,6 +45,8 @@ export function compareRuns(a: RunResults, b: RunResults): RunComparison {
   const idsA = a.variants.map((v) => v.id);
   const idsB = b.variants.map((v) => v.id);
   const metricDefs = b.metrics;
+  // The same file name on different photos is not a pair: pair only on the same manifest.
+  const sameDataset = a.dataset.manifestHash === b.dataset.manifestHash;
   const variants = idsA
     .filter((id) => idsB.includes(id))
     .map((id) => {
@@ -61,7 +63,9 @@ export function compareRuns(a: RunResults, b: RunResults): RunComparison {
                   : [],
               ),
             );
-          const paired = pairedComparison(perImage(b), perImage(a), m.direction);
+          const paired = sameDataset
+            ? pairedComparison(perImage(b), perImage(a), m.direction)
+            : undefined;
           const meanA = va.overall[m.id]!.mean;
           const meanB = vb.overall[m.id]!.mean;
           return {
@@ -69,16 +73,16 @@ export function compareRuns(a: RunResults, b: RunResults): RunComparison {
             meanA,
             meanB,
             delta: meanB - meanA,
-            paired: paired.n ? paired : undefined,
+            paired: paired?.n ? paired : undefined,
           };
         });
-      const gatesChanged = vb.gates
-        .map((g) => ({
-          gate: g.label,
-          passB: g.pass,
-          passA: va.gates.find((x) => x.label === g.label)?.pass ?? false,
-        }))
-        .filter((g) => g.passA !== g.passB);
+      // Gates in both runs only: a gate added or removed has no "before" to change from.
+      const gatesChanged = vb.gates.flatMap((g) => {
+        const before = va.gates.find((x) => x.label === g.label);
+        return before && before.pass !== g.pass
+          ? [{ gate: g.label, passA: before.pass, passB: g.pass }]
+          : [];
+      });
       return {
         id,
         versionA: va.versionId,
@@ -92,7 +96,7 @@ export function compareRuns(a: RunResults, b: RunResults): RunComparison {
   return {
     a: { runId: a.runId, verdict: a.verdict.decision, manifestHash: a.dataset.manifestHash },
     b: { runId: b.runId, verdict: b.verdict.decision, manifestHash: b.dataset.manifestHash },
-    sameDataset: a.dataset.manifestHash === b.dataset.manifestHash,
+    sameDataset,
     variants,
     onlyInA: idsA.filter((id) => !idsB.includes(id)),
     onlyInB: idsB.filter((id) => !idsA.includes(id)),

@@ -125,15 +125,26 @@ export function evaluateGate(
       note: `no ${column} slice has ${g.minCount} or more photos`,
     };
   if (g.gap) {
+    // One slice has no gap to measure: passing would claim a fairness check that was not made.
+    if (gated.length < 2)
+      return {
+        gate: g,
+        label,
+        pass: false,
+        value: NaN,
+        slices,
+        note: `a gap needs two ${column} slices with ${g.minCount} or more photos`,
+      };
     const vs = gated.map((s) => s.value);
     const value = Math.max(...vs) - Math.min(...vs);
     return { gate: g, label, pass: within(g, value), value, slices };
   }
-  const failing = gated.filter((s) => !within(g, s.value));
-  const worst =
-    failing[0] ??
-    gated.reduce((a, b) => (distanceToBound(g, a.value) < distanceToBound(g, b.value) ? a : b));
-  return { gate: g, label, pass: failing.length === 0, value: worst.value, slices };
+  // The reported value is the worst slice's: the furthest outside (or least inside) the bounds.
+  const worst = gated.reduce((a, b) =>
+    distanceToBound(g, b.value) < distanceToBound(g, a.value) ? b : a,
+  );
+  const pass = gated.every((s) => within(g, s.value));
+  return { gate: g, label, pass, value: worst.value, slices };
 }
 
 /** How far inside the bounds a value is (negative = outside): the worst slice is the smallest. */

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../../test/cli.js';
 import { FACES_DEV } from '../../../test/paths.js';
 import { blurImage } from '../../core/image/blur.js';
 import { readImage } from '../../core/image/decode.js';
@@ -11,27 +12,6 @@ import { cloneImage, type Image } from '../../core/image/image.js';
 import { psnr } from '../../lab/metrics/psnr.js';
 import { ssim } from '../../lab/metrics/ssim.js';
 import { EXIT } from '../exit-codes.js';
-import type { Io } from '../io.js';
-import { runCli } from '../main.js';
-
-interface Captured extends Io {
-  stdout: string[];
-  stderr: string[];
-  code: number;
-}
-
-async function cli(...argv: string[]): Promise<Captured> {
-  const io: Captured = {
-    stdout: [],
-    stderr: [],
-    code: -1,
-    out: (s) => io.stdout.push(s),
-    err: (s) => io.stderr.push(s),
-    exitCode: EXIT.OK,
-  };
-  io.code = await runCli(argv, io);
-  return io;
-}
 
 const PORTRAIT = path.join(FACES_DEV, 'B001239.jpg');
 let dir: string;
@@ -86,7 +66,9 @@ describe.skipIf(!existsSync(FACES_DEV))('filterlab metrics on photos', () => {
     expect(out.ssim).toBeGreaterThan(0.5);
     expect(out.ssim).toBeLessThan(0.95);
 
-    const same = JSON.parse((await cli('metrics', 'ssim', PORTRAIT, PORTRAIT, '--json')).stdout[0]!);
+    const same = JSON.parse(
+      (await cli('metrics', 'ssim', PORTRAIT, PORTRAIT, '--json')).stdout[0]!,
+    );
     expect(same).toEqual({ ssim: 1, psnr: null, mse: 0 });
     const plain = await cli('metrics', 'ssim', PORTRAIT, blurred);
     expect(Number(plain.stdout[0])).toBeCloseTo(out.ssim, 12);
@@ -94,7 +76,10 @@ describe.skipIf(!existsSync(FACES_DEV))('filterlab metrics on photos', () => {
 
   it('ssim compares photos of different sizes after resizing the second', async () => {
     const { image } = await readImage(PORTRAIT);
-    const half = await savePng('half.png', (await import('../../core/image/resize.js')).resizeImage(image, 112, 138));
+    const half = await savePng(
+      'half.png',
+      (await import('../../core/image/resize.js')).resizeImage(image, 112, 138),
+    );
     const r = await cli('metrics', 'ssim', PORTRAIT, half, '--json');
     expect(r.code).toBe(EXIT.OK);
     expect(JSON.parse(r.stdout[0]!).ssim).toBeGreaterThan(0.7);
@@ -111,7 +96,9 @@ describe.skipIf(!existsSync(FACES_DEV))('filterlab metrics on photos', () => {
     expect(l.skinPixels).toBeGreaterThan(2000);
     expect(l.deltaL).toBeGreaterThan(2);
     expect(l.deltaE).toBeGreaterThan(2);
-    const down = JSON.parse((await cli('metrics', 'skin-shift', PORTRAIT, darker, '--json')).stdout[0]!) as Record<string, number>;
+    const down = JSON.parse(
+      (await cli('metrics', 'skin-shift', PORTRAIT, darker, '--json')).stdout[0]!,
+    ) as Record<string, number>;
     expect(down.deltaL).toBeLessThan(-2);
     // the exposure change does not blur
     expect(down.sharpnessRatio).toBeGreaterThan(0.5);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FilterlabError } from '../../core/errors.js';
+import { expected, FilterlabError } from '../../core/errors.js';
 import { csvRecords } from './csv.js';
 
 export interface DatasetItem {
@@ -68,17 +68,18 @@ export async function loadDataset(dir: string, options: DatasetOptions = {}): Pr
     }
   }
   const files = entries.filter((e) => IMAGE.test(e)).sort();
+  const match = options.match === undefined ? undefined : fileRegExp(options.match);
   const items: DatasetItem[] = [];
   for (const file of files) {
     const item = { file, labels: labels.get(file) ?? {} };
-    if (!matches(item, options)) continue;
+    if (!matches(item, match, options.where)) continue;
     const abs = path.join(root, file);
     const bytes = await readFile(abs);
     items.push({
       ...item,
       path: abs,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      bytes: (await stat(abs)).size,
+      bytes: bytes.length,
     });
     if (options.limit && items.length >= options.limit) break;
   }
@@ -104,12 +105,25 @@ function labelFileOrder(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
+function fileRegExp(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (cause) {
+    throw new FilterlabError(
+      'FL_ERR_INVALID_ARGUMENT',
+      expected('a regular expression', 'match', source),
+      { cause },
+    );
+  }
+}
+
 function matches(
   item: { file: string; labels: Record<string, string> },
-  o: DatasetOptions,
+  match: RegExp | undefined,
+  where: DatasetOptions['where'],
 ): boolean {
-  if (o.match && !new RegExp(o.match).test(item.file)) return false;
-  for (const [k, want] of Object.entries(o.where ?? {})) {
+  if (match && !match.test(item.file)) return false;
+  for (const [k, want] of Object.entries(where ?? {})) {
     const have = item.labels[k] ?? '';
     if (Array.isArray(want) ? !want.includes(have) : have !== want) return false;
   }
@@ -121,13 +135,17 @@ function parseJsonl(text: string, name: string): Record<string, unknown>[] {
     .split(/\r?\n/)
     .filter((l) => l.trim())
     .map((line, i) => {
+      let value: unknown;
       try {
-        return JSON.parse(line) as Record<string, unknown>;
+        value = JSON.parse(line);
       } catch {
+        value = undefined;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
         throw new FilterlabError(
           'FL_ERR_DATASET',
-          `Expected one JSON object per line in ${name} but line ${i + 1} is not JSON`,
+          `Expected one JSON object per line in ${name} but line ${i + 1} is not a JSON object`,
         );
-      }
+      return value as Record<string, unknown>;
     });
 }

@@ -1,7 +1,7 @@
 import type { GateResult } from '../gates.js';
 import type { ImageResult, RunResults, VariantResults } from '../run/results.js';
 import type { Summary } from '../stats/summary.js';
-import { histogramSvg, scatterSvg } from './svg.js';
+import { histogramSvg, scatterSvg, seriesColor } from './svg.js';
 
 export interface Thumbnails {
   /** file -> data URI */
@@ -23,7 +23,10 @@ export function fmt(v: number | undefined | null, digits = 3): string {
 }
 
 const ci = (s: Summary | undefined) =>
-  s && s.n > 1 ? `<span class="ci">[${fmt(s.ci[0])}, ${fmt(s.ci[1])}]</span>` : '';
+  s && s.n > 1 ? `<div class="ci">[${fmt(s.ci[0])}, ${fmt(s.ci[1])}]</div>` : '';
+
+/** Per-photo cost, not quality: left out of the per-slice views. */
+const COST_METRICS = ['latency_ms', 'peak_rss_mb'];
 
 /**
  * One self-contained HTML file (no network: styles, charts and thumbnails are inline), read
@@ -47,12 +50,12 @@ export function renderReport(r: RunResults, thumbs: Thumbnails): string {
 ${r.description ? `<p>${esc(r.description)}</p>` : ''}</header>
 <section id="verdict" class="verdict ${r.verdict.decision === 'SHIP' ? 'ship' : 'noship'}">
 <div class="decision">${r.verdict.decision}</div><div><p class="reason">${esc(r.verdict.reason)}</p>
-${r.verdict.variant ? `<p>Recommended: <strong>${esc(r.verdict.variant)}</strong></p>` : ''}</div></section>
+${r.verdict.variant ? `<p>Recommended: <strong>${esc(r.verdict.variant)}</strong></p>` : ''}${failingList(r)}</div></section>
 <section id="gates"><h2>Gates</h2>${candidates.map(gateTable).join('')}</section>
 <section id="summary"><h2>Summary</h2>${summaryTable(r)}</section>
 <section id="chart"><h2>Quality vs latency</h2>${qualityLatency(r, primary.id)}</section>
 <section id="slices"><h2>Per slice</h2>${r.sliceColumns.map((c) => sliceTables(r, c)).join('')}</section>
-<section id="distributions"><h2>Distributions</h2><div class="dists">${r.metrics.map((m) => distribution(r, m.id, m.unit)).join('')}</div></section>
+<section id="distributions"><h2>Distributions</h2>${legend(r)}<div class="dists">${r.metrics.map((m) => distribution(r, m.id, m.unit)).join('')}</div></section>
 <section id="grids"><h2>Image grids (worst ${esc(primary.id)} first)</h2>${candidates.map((c) => grid(r, c, baseline, primary.id, primary.direction, thumbs)).join('')}</section>
 <section id="images"><h2>Every photo</h2>${drilldown(r, thumbs)}</section>
 <section id="metrics"><h2>Metrics</h2><table><tr><th>metric</th><th>unit</th><th>better</th><th>what</th><th>reference</th></tr>
@@ -65,7 +68,7 @@ function gateTable(v: VariantResults): string {
   if (!v.gates.length) return `<p>${esc(v.id)}: no gates.</p>`;
   const rows = v.gates.map(
     (g) =>
-      `<tr class="${g.pass ? 'pass' : 'fail'}"><td>${g.pass ? 'PASS' : 'FAIL'}</td><td>${esc(g.label)}</td><td>${fmt(g.value)}</td><td>${gateSlices(g)}${g.note ? ` <em>${esc(g.note)}</em>` : ''}</td></tr>`,
+      `<tr class="${g.pass ? 'pass' : 'fail'}"><td>${g.pass ? 'PASS' : 'FAIL'}</td><td>${esc(g.label)}</td><td>${g.gate.metric === 'errors' ? String(g.value) : fmt(g.value)}</td><td>${gateSlices(g)}${g.note ? ` <em>${esc(g.note)}</em>` : ''}</td></tr>`,
   );
   return `<h3>${esc(v.id)} <span class="badge ${v.verdict === 'SHIP' ? 'ship' : 'noship'}">${v.verdict}</span> <code class="vid">${esc(v.versionId)}</code></h3>
 <table class="gates"><tr><th></th><th>gate</th><th>value</th><th>slices</th></tr>${rows.join('')}</table>`;
@@ -92,32 +95,52 @@ function summaryTable(r: RunResults): string {
         d && d.n
           ? `<div class="delta">Δ ${fmt(d.meanDiff)} <span class="ci">[${fmt(d.ci[0])}, ${fmt(d.ci[1])}]</span></div>`
           : '';
-      return `<td>${fmt(s?.mean)} ${ci(s)}${delta}</td>`;
+      return `<td><div>${fmt(s?.mean)}</div>${ci(s)}${delta}</td>`;
     });
     const outcomes = `${v.outcomes.ok} ok${v.outcomes.no_face ? `, ${v.outcomes.no_face} no face` : ''}${v.outcomes.error ? `, ${v.outcomes.error} errors` : ''}`;
     return `<tr><th>${esc(v.id)}${v.isBaseline ? ' <span class="badge">baseline</span>' : ''}<br><small>${outcomes}</small></th>${cells.join('')}</tr>`;
   });
-  const worst = r.variants
+  return `<div class="scroll"><table class="summary"><tr><th>variant</th>${head}</tr>${rows.join('')}</table></div>
+<p class="note">Mean [95% CI]; Δ is the paired difference from the baseline on the same photos.</p>${worstTable(r)}`;
+}
+
+/** Per candidate and metric, the slice (of 3 or more photos) where it does worst. */
+function worstTable(r: RunResults): string {
+  const metrics = r.metrics.filter(
+    (m) =>
+      !COST_METRICS.includes(m.id) && r.variants.some((v) => !v.isBaseline && v.worstSlice[m.id]),
+  );
+  if (!metrics.length) return '';
+  const rows = r.variants
     .filter((v) => !v.isBaseline)
-    .map(
-      (v) =>
-        `<li><strong>${esc(v.id)}</strong>: ${
-          Object.entries(v.worstSlice)
-            .map(
-              ([m, w]) =>
-                `${esc(m)} worst for ${esc(w.column)}=${esc(w.slice)} (${fmt(w.mean)}, n=${w.n})`,
-            )
-            .join('; ') || 'no slices'
-        }</li>`,
-    );
-  return `<table class="summary"><tr><th>variant</th>${head}</tr>${rows.join('')}</table>
-<p class="note">Mean [95% CI]; Δ is the paired difference from the baseline on the same photos.</p><ul class="worst">${worst.join('')}</ul>`;
+    .map((v) => {
+      const cells = metrics.map((m) => {
+        const w = v.worstSlice[m.id];
+        return w
+          ? `<td>${esc(w.column)}=<strong>${esc(w.slice)}</strong> ${fmt(w.mean)} <small>n=${w.n}</small></td>`
+          : '<td>–</td>';
+      });
+      return `<tr><th>${esc(v.id)}</th>${cells.join('')}</tr>`;
+    });
+  return `<h3>Worst slice</h3><div class="scroll"><table class="summary"><tr><th>variant</th>${metrics.map((m) => `<th>${esc(m.id)}</th>`).join('')}</tr>${rows.join('')}</table></div>`;
+}
+
+function failingList(r: RunResults): string {
+  if (r.verdict.decision === 'SHIP' || !r.verdict.failing.length) return '';
+  const shown = r.verdict.failing.slice(0, 8);
+  const more = r.verdict.failing.length - shown.length;
+  return `<ul class="failing">${shown.map((f) => `<li><strong>${esc(f.variant)}</strong>: ${esc(f.gate)} (${fmt(f.value)})</li>`).join('')}${more > 0 ? `<li>… and ${more} more in the gates below</li>` : ''}</ul>`;
+}
+
+/** One legend for every distribution, in the histograms' colours, with the full variant names. */
+function legend(r: RunResults): string {
+  return `<p class="legend">${r.variants.map((v, i) => `<span><i style="background:${seriesColor(i)}"></i>${esc(v.id)}</span>`).join('')}</p>`;
 }
 
 function sliceTables(r: RunResults, column: string): string {
   const values = [...new Set(r.variants.flatMap((v) => Object.keys(v.slices[column] ?? {})))];
   const tables = r.metrics
-    .filter((m) => !['latency_ms', 'peak_rss_mb'].includes(m.id))
+    .filter((m) => !COST_METRICS.includes(m.id))
     .map((m) => {
       const rows = r.variants.map((v) => {
         const worst = v.worstSlice[m.id];
@@ -154,7 +177,7 @@ function distribution(r: RunResults, metric: string, unit: string): string {
       .filter((x): x is number => x !== undefined && x !== null && Number.isFinite(x)),
   }));
   if (!series.some((s) => s.values.length)) return '';
-  return `<figure><figcaption>${esc(metric)} <small>(${esc(unit)})</small></figcaption>${histogramSvg(series)}</figure>`;
+  return `<figure><figcaption>${esc(metric)} <small>(${esc(unit)})</small></figcaption>${histogramSvg(series, { legend: false })}</figure>`;
 }
 
 function grid(
@@ -198,7 +221,8 @@ function drilldown(r: RunResults, thumbs: Thumbnails): string {
         const uri = row.outputKey ? thumbs.outputs[row.outputKey] : undefined;
         return `<tr><th>${esc(v.id)}</th><td>${uri ? `<img class="mini" src="${uri}" alt="">` : esc(row.error?.code ?? row.outcome)}</td>${metrics}</tr>`;
       });
-      return `<details><summary>${esc(i.file)} ${tags}</summary><div class="drill"><img class="mini" src="${thumbs.inputs[i.file] ?? ''}" alt="input">
+      const input = thumbs.inputs[i.file];
+      return `<details><summary>${esc(i.file)} ${tags}</summary><div class="drill">${input ? `<img class="mini" src="${input}" alt="input">` : '<div class="missing mini">unreadable</div>'}
 <table><tr><th>variant</th><th>output</th>${r.metrics.map((m) => `<th>${esc(m.id)}</th>`).join('')}</tr>${rows.join('')}</table></div></details>`;
     })
     .join('');
@@ -215,14 +239,19 @@ h1{margin:0 0 4px}h2{margin-top:36px;border-bottom:1px solid var(--line);padding
 .reason{font-size:18px;margin:0}
 table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}th,td{border:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f7f8fa}tr.pass td:first-child{color:var(--ship);font-weight:700}tr.fail td:first-child{color:var(--noship);font-weight:700}
-tr.fail{background:#fff6f6}.ci{color:var(--muted);font-size:12px}.delta{font-size:12px;color:var(--accent)}
+tr.fail{background:#fff6f6}.ci{color:var(--muted);font-size:12px;white-space:nowrap}.delta{font-size:12px;color:var(--accent)}.scroll{overflow-x:auto}
 .badge{font-size:12px;padding:2px 8px;border-radius:10px;background:#eef;color:#334}.badge.ship{background:var(--ship);color:#fff}.badge.noship{background:var(--noship);color:#fff}
 .chip{display:inline-block;font-size:12px;background:#f2f4f7;border-radius:8px;padding:1px 6px;margin:1px}.chip.muted{opacity:.5}
 .vid{font-size:12px;color:var(--muted)}td.worst{background:#fff1e6;font-weight:600}
 .slicegrid{display:flex;flex-wrap:wrap;gap:12px}caption{text-align:left;font-weight:600;padding:4px 0}
 .dists{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:12px}figure{margin:0}
-.grid .gridrow{display:flex;gap:8px;margin-bottom:10px;flex-wrap:wrap}.gridrow figure{width:200px}.gridrow img{width:192px;border-radius:8px;display:block}
-.gridrow figcaption{font-size:12px;color:var(--muted)}.missing{width:192px;height:120px;background:#f2f4f7;display:grid;place-items:center;border-radius:8px;color:var(--muted)}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:10px 24px}
+.gridrow{display:flex;gap:8px;padding:8px;border:1px solid var(--line);border-radius:10px}.gridrow figure{flex:1;min-width:0}
+.gridrow img{width:100%;max-width:192px;border-radius:6px;display:block}.gridrow figcaption{font-size:12px;color:var(--muted);overflow-wrap:anywhere}
+.missing{width:100%;max-width:192px;aspect-ratio:4/5;background:#f2f4f7;display:grid;place-items:center;border-radius:6px;color:var(--muted)}
+.missing.mini{width:96px;height:96px;aspect-ratio:auto}
+table.summary{width:100%}table.summary th:first-child{white-space:nowrap}.failing{margin:6px 0 0;padding-left:20px}
+.legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:13px}.legend i{display:inline-block;width:14px;height:4px;margin-right:6px;vertical-align:middle;border-radius:2px}
 details{border:1px solid var(--line);border-radius:8px;margin:6px 0;padding:6px 10px}summary{cursor:pointer}
 .drill{display:flex;gap:12px;align-items:flex-start;flex-wrap:wrap;margin-top:8px}img.mini{width:96px;border-radius:6px}
 svg text{font-size:11px;fill:#475467}code{background:#f2f4f7;padding:1px 4px;border-radius:4px}

@@ -11,6 +11,11 @@ const COLORS = [
   '#d14d8a',
 ];
 
+/** The colour of the i-th series in every chart (reports use it for HTML legends). */
+export function seriesColor(i: number): string {
+  return COLORS[i % COLORS.length]!;
+}
+
 const esc = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -64,7 +69,10 @@ export function scatterSvg(
   const dots = pts.map(
     (p, i) =>
       `<circle cx="${X(p.x)}" cy="${Y(p.y)}" r="${p.r ?? 6}" fill="${p.muted ? '#98a2b3' : COLORS[i % COLORS.length]}" stroke="${p.highlight ? '#111' : 'none'}" stroke-width="2" opacity="0.85"><title>${esc(p.label)}: ${tick(p.x)}, ${tick(p.y)}</title></circle>` +
-      `<text x="${X(p.x) + 9}" y="${Y(p.y) - 8}">${esc(p.label)}</text>`,
+      // labels of points in the right half go to their left, so they stay inside the chart
+      (X(p.x) > size.w / 2
+        ? `<text x="${X(p.x) - 9}" y="${Y(p.y) - 8}" text-anchor="end">${esc(p.label)}</text>`
+        : `<text x="${X(p.x) + 9}" y="${Y(p.y) - 8}">${esc(p.label)}</text>`),
   );
   return `<svg viewBox="0 0 ${size.w} ${size.h}" width="100%" style="max-width:${size.w}px" role="img" aria-label="${esc(axes.y)} vs ${esc(axes.x)}">
 ${grid.join('')}<line x1="${m.l}" x2="${size.w - m.r}" y1="${size.h - m.b}" y2="${size.h - m.b}" stroke="#999"/><line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${size.h - m.b}" stroke="#999"/>
@@ -75,12 +83,13 @@ ${grid.join('')}<line x1="${m.l}" x2="${size.w - m.r}" y1="${size.h - m.b}" y2="
 /** Overlaid step histograms, one per series, on shared bins. */
 export function histogramSvg(
   series: { label: string; values: number[] }[],
-  size = { w: 340, h: 150 },
-  bins = 16,
+  options: { size?: { w: number; h: number }; bins?: number; legend?: boolean } = {},
 ): string {
+  const size = options.size ?? { w: 340, h: options.legend === false ? 120 : 150 };
+  const bins = options.bins ?? 16;
   const all = series.flatMap((s) => s.values);
   const [lo, hi] = extent(all);
-  const m = { l: 30, r: 8, t: 8, b: 40 };
+  const m = { l: 30, r: 8, t: 8, b: options.legend === false ? 18 : 40 };
   const width = (hi - lo) / bins;
   const counts = series.map((s) => {
     const c = new Array<number>(bins).fill(0);
@@ -96,7 +105,7 @@ export function histogramSvg(
     d += ` L${X(bins)},${Y(0)}`;
     return `<path d="${d}" fill="none" stroke="${COLORS[si % COLORS.length]}" stroke-width="1.8"/>`;
   });
-  const legend = series.map(
+  const legend = (options.legend === false ? [] : series).map(
     (s, i) =>
       `<text x="${m.l + (i % 3) * 105}" y="${size.h - 6 - Math.floor(i / 3) * 12}" fill="${COLORS[i % COLORS.length]}">■ ${esc(s.label.slice(0, 16))}</text>`,
   );

@@ -1,5 +1,5 @@
 import type { Dataset } from '../dataset/dataset.js';
-import type { Experiment, Variant } from '../experiment.js';
+import type { Experiment, Gate, Variant } from '../experiment.js';
 import { evaluateGate, type GateResult, type ScoredImage } from '../gates.js';
 import type { MetricDefinition } from '../metrics/registry.js';
 import {
@@ -22,7 +22,7 @@ export interface VariantResults {
   /** column -> slice value -> metric -> summary */
   slices: Record<string, Record<string, Record<string, Summary>>>;
   vsBaseline: Record<string, PairedComparison>;
-  /** The slice with the worst mean of each metric, over every slice column. */
+  /** The slice with the worst mean of each metric, over every slice column (absent when all tie). */
   worstSlice: Record<string, { column: string; slice: string; mean: number; n: number }>;
   gates: GateResult[];
   verdict: 'SHIP' | 'NO-SHIP';
@@ -31,7 +31,7 @@ export interface VariantResults {
 export interface ImageResult {
   file: string;
   slices: Record<string, string>;
-  /** variant id -> the row of its first seed (and the mean over seeds in `metrics`). */
+  /** variant id -> metrics averaged over its seeds, and the output of its first scored seed. */
   variants: Record<
     string,
     {
@@ -129,10 +129,12 @@ export function buildResults(input: BuildInput): RunResults {
     }
     for (const m of metrics) {
       let worst: VariantResults['worstSlice'][string] | undefined;
+      const means: number[] = [];
       for (const [column, groups] of Object.entries(slices)) {
         for (const [slice, byMetric] of Object.entries(groups)) {
           const s = byMetric[m.id]!;
           if (s.n < 3 || !Number.isFinite(s.mean) || slice === '(unlabelled)') continue;
+          means.push(s.mean);
           const badness =
             m.direction === 'higher'
               ? -s.mean
@@ -149,9 +151,12 @@ export function buildResults(input: BuildInput): RunResults {
           if (badness > current) worst = { column, slice, mean: s.mean, n: s.n };
         }
       }
-      if (worst) worstSlice[m.id] = worst;
+      // when every slice scores the same, no slice is the worst
+      if (worst && Math.max(...means) - Math.min(...means) > 1e-12) worstSlice[m.id] = worst;
     }
-    const gates = v.isBaseline ? [] : exp.gates.map((g) => evaluateGate(g, ok, baselineMap));
+    const gates = v.isBaseline
+      ? []
+      : [...exp.gates.map((g) => evaluateGate(g, ok, baselineMap)), filterErrorGate(images)];
     return {
       id: v.id,
       label: v.label,
@@ -169,7 +174,8 @@ export function buildResults(input: BuildInput): RunResults {
       vsBaseline,
       worstSlice,
       gates,
-      verdict: gates.length > 0 && gates.every((g) => g.pass) ? 'SHIP' : 'NO-SHIP',
+      verdict:
+        !v.isBaseline && exp.gates.length > 0 && gates.every((g) => g.pass) ? 'SHIP' : 'NO-SHIP',
     };
   });
 
@@ -209,22 +215,66 @@ function scoredImages(
   for (const r of rows) byFile.set(r.file, [...(byFile.get(r.file) ?? []), r]);
   return [...byFile.entries()].map(([file, rs]) => {
     const ok = rs.filter((r) => r.outcome === 'ok');
-    const first = rs[0]!;
-    const metrics: Record<string, number | undefined> = {};
-    for (const id of new Set(ok.flatMap((r) => Object.keys(r.metrics)))) {
-      const vs = ok.map((r) => r.metrics[id]).filter((x): x is number => Number.isFinite(x));
-      metrics[id] = vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : undefined;
-    }
+    const failed = rs.find((r) => r.errorCode);
     return {
       file,
       slices: labelsOf.get(file) ?? {},
-      metrics,
-      outcome: ok.length ? 'ok' : first.outcome,
-      ...(first.errorCode
-        ? { error: { code: first.errorCode, message: first.errorMessage ?? '' } }
-        : {}),
+      metrics: seedMeans(ok),
+      outcome: ok.length ? 'ok' : rs[0]!.outcome,
+      ...(failed ? { error: { code: failed.errorCode!, message: failed.errorMessage ?? '' } } : {}),
     };
   });
+}
+
+function seedMeans(ok: readonly ResultRow[]): Record<string, number | undefined> {
+  const metrics: Record<string, number | undefined> = {};
+  for (const id of new Set(ok.flatMap((r) => Object.keys(r.metrics)))) {
+    const vs = ok.map((r) => r.metrics[id]).filter((x): x is number => Number.isFinite(x));
+    metrics[id] = vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : undefined;
+  }
+  return metrics;
+}
+
+/** Codes of a photo that cannot be read: the photo's fault, reported, not held against a filter. */
+const INPUT_ERRORS = new Set([
+  'FL_ERR_IMAGE_EMPTY',
+  'FL_ERR_IMAGE_CORRUPT',
+  'FL_ERR_IMAGE_FORMAT',
+  'FL_ERR_IMAGE_TOO_LARGE',
+  'FL_ERR_HEIC_UNSUPPORTED',
+  'FL_ERR_IO',
+]);
+
+/**
+ * Every candidate must run on every readable photo: metrics and gates see only the photos it
+ * scored, so a filter that fails on some users' photos would otherwise pass on the rest.
+ */
+function filterErrorGate(images: readonly ScoredImage[]): GateResult {
+  const failed = images.filter(
+    (i) => i.outcome === 'error' && !INPUT_ERRORS.has(i.error?.code ?? ''),
+  );
+  const gate: Gate = {
+    metric: 'errors',
+    stat: 'rate',
+    vsBaseline: false,
+    minCount: 1,
+    max: 0,
+    description: 'no filter errors on readable photos',
+  };
+  return {
+    gate,
+    label: gate.description!,
+    pass: failed.length === 0,
+    value: failed.length,
+    ...(failed.length
+      ? {
+          note: failed
+            .slice(0, 3)
+            .map((i) => `${i.file}: ${i.error?.code}`)
+            .join(', '),
+        }
+      : {}),
+  };
 }
 
 function values(images: readonly ScoredImage[], metric: string): number[] {
@@ -242,13 +292,18 @@ function imageResults(
   return files.map((file) => {
     const labels = labelsOf.get(file) ?? {};
     const variants: ImageResult['variants'] = {};
-    for (const r of rows.filter((x) => x.file === file)) {
-      if (variants[r.variant]) continue;
-      variants[r.variant] = {
-        metrics: r.metrics,
-        outcome: r.outcome,
-        ...(r.errorCode ? { error: { code: r.errorCode, message: r.errorMessage ?? '' } } : {}),
-        outputKey: r.outputKey,
+    const mine = rows.filter((x) => x.file === file);
+    for (const id of new Set(mine.map((r) => r.variant))) {
+      const rs = mine.filter((r) => r.variant === id).sort((a, b) => a.seed - b.seed);
+      const ok = rs.filter((r) => r.outcome === 'ok');
+      const failed = rs.find((r) => r.errorCode);
+      variants[id] = {
+        metrics: seedMeans(ok),
+        outcome: ok.length ? 'ok' : rs[0]!.outcome,
+        ...(failed
+          ? { error: { code: failed.errorCode!, message: failed.errorMessage ?? '' } }
+          : {}),
+        outputKey: (ok[0] ?? rs[0]!).outputKey,
       };
     }
     return {

@@ -53,14 +53,24 @@ export class RunStore {
     this.db.exec(SCHEMA);
   }
 
-  /** The newest unfinished run of the same config on the same photos, to resume. */
+  /**
+   * The newest run of the same config (and filter versions) on the same photos: a killed run
+   * resumes where it stopped, a finished one is re-reported without scoring anything again.
+   */
   findResumable(configSha: string, datasetManifest: string): RunRow | undefined {
     const row = this.db
       .prepare(
-        `SELECT * FROM runs WHERE config_sha = ? AND dataset_manifest = ? AND status = 'running' ORDER BY created_at DESC LIMIT 1`,
+        `SELECT * FROM runs WHERE config_sha = ? AND dataset_manifest = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`,
       )
       .get(configSha, datasetManifest) as DbRun | undefined;
     return row && toRun(row);
+  }
+
+  /** `id`, or `id-2`, `id-3`… when runs already have it (two runs started in the same second). */
+  unusedId(id: string): string {
+    let candidate = id;
+    for (let n = 2; this.get(candidate); n++) candidate = `${id}-${n}`;
+    return candidate;
   }
 
   create(run: Omit<RunRow, 'status' | 'verdict'>): RunRow {

@@ -8,12 +8,17 @@ import { sharedFaceModels } from '../../core/faces/shared.js';
 import { compile, type Runner } from '../../core/filters/compile.js';
 import { loadFilter } from '../../core/filters/load.js';
 import { readImage } from '../../core/image/decode.js';
-import { sameSize, type Image } from '../../core/image/image.js';
+import { imageFromRgb8, imageToRgb8, sameSize, type Image } from '../../core/image/image.js';
 import { fitSize, resizeImage } from '../../core/image/resize.js';
 import { PairAnalysis } from '../analysis.js';
 import { AUTOTAG_COLUMNS, computeAutoTags } from '../dataset/autotags.js';
 import { loadDataset, type Dataset, type DatasetItem } from '../dataset/dataset.js';
-import { expandVariants, type LoadedExperiment, type Variant } from '../experiment.js';
+import {
+  checkColumns,
+  expandVariants,
+  type LoadedExperiment,
+  type Variant,
+} from '../experiment.js';
 import { metricById, type MetricDefinition } from '../metrics/registry.js';
 import { buildResults, type RunResults } from './results.js';
 import { OutputCache } from './output-cache.js';
@@ -56,7 +61,10 @@ export interface EvalResult {
   reportPath: string;
   resultsPath: string;
   resumed: boolean;
+  /** Results already stored by an earlier, killed or finished, run of the same config. */
   skipped: number;
+  /** Filter outputs taken from the output cache instead of running the filter. */
+  reused: number;
 }
 
 /**
@@ -81,11 +89,13 @@ export async function runExperiment(
     });
     const variants = expandVariants(exp);
     const metrics = exp.metrics.map(metricById);
-    const needsFaces =
-      metrics.some((m) => m.needsFaces) ||
-      exp.slices.some((s) => (AUTOTAG_COLUMNS as readonly string[]).includes(s));
-    const faces = needsFaces ? await sharedFaceModels(ctx) : undefined;
-    if (faces && exp.slices.some((s) => (AUTOTAG_COLUMNS as readonly string[]).includes(s))) {
+    const autoTagged = [exp.slices, exp.gates.map((g) => g.per ?? g.gap ?? '')]
+      .flat()
+      .some((c) => (AUTOTAG_COLUMNS as readonly string[]).includes(c));
+    checkColumns(exp, [...dataset.columns, ...AUTOTAG_COLUMNS]);
+    const faceMetrics = metrics.some((m) => m.needsFaces);
+    const faces = faceMetrics || autoTagged ? await sharedFaceModels(ctx) : undefined;
+    if (faces && autoTagged) {
       const tags = await computeAutoTags(
         dataset.items,
         faces,
@@ -109,18 +119,22 @@ export async function runExperiment(
       ? undefined
       : store.findResumable(configSha, dataset.manifestHash);
     const createdAt = new Date().toISOString();
+    const id = store.unusedId(
+      `${slug(exp.name)}-${createdAt.replace(/[-:]/g, '').replace(/\..*/, '')}`,
+    );
     const run =
       resumable ??
       store.create({
-        id: `${slug(exp.name)}-${createdAt.replace(/[-:]/g, '').replace(/\..*/, '')}`,
+        id,
         name: exp.name,
         createdAt,
         configSha,
         datasetManifest: dataset.manifestHash,
-        dir: '',
+        dir: path.join(options.outDir, id),
       });
     const done = store.done(run.id);
     const executor = options.executor ?? localExecutor();
+    const counters = { reused: 0 };
     const tasks = dataset.items.length * variants.length * exp.seeds.length;
     let progress = done.size;
     options.onProgress?.({ phase: 'scoring', done: progress, total: tasks });
@@ -142,9 +156,10 @@ export async function runExperiment(
         options.onProgress?.({ phase: 'scoring', done: progress, total: tasks });
         return;
       }
-      const inputFaces: Promise<Face[]> | undefined = faces
-        ? cpu.run(() => analyzeFaces(faces, input))
-        : undefined;
+      const inputFaces: Promise<Face[]> | undefined =
+        faces && faceMetrics ? cpu.run(() => analyzeFaces(faces, input)) : undefined;
+      // Awaited by the first face metric; if every filter run fails first, nobody awaits it.
+      inputFaces?.catch(() => undefined);
       for (const { v, seed } of todo) {
         store.save(
           run.id,
@@ -156,6 +171,7 @@ export async function runExperiment(
             inputFaces,
             maxSide: exp.maxSide,
             cpu,
+            counters,
           }),
         );
         options.onProgress?.({ phase: 'scoring', done: ++progress, total: tasks });
@@ -178,7 +194,6 @@ export async function runExperiment(
     const dir = path.join(options.outDir, run.id);
     const { reportPath, resultsPath } = await writeRunFiles(dir, results, cache, dataset);
     store.finish(run.id, results.verdict.decision);
-    await executor.close?.();
     return {
       run: { ...run, dir, status: 'complete', verdict: results.verdict.decision },
       results,
@@ -186,8 +201,10 @@ export async function runExperiment(
       resultsPath,
       resumed: Boolean(resumable),
       skipped: done.size,
+      reused: counters.reused,
     };
   } finally {
+    await options.executor?.close?.();
     for (const r of compiled.values()) await r.dispose();
     store.close();
     if (!options.ctx) await disposeContext(ctx);
@@ -202,6 +219,7 @@ interface ScoreEnv {
   inputFaces: Promise<Face[]> | undefined;
   maxSide: number | undefined;
   cpu: Mutex;
+  counters: { reused: number };
 }
 
 async function scoreOne(
@@ -216,12 +234,16 @@ async function scoreOne(
   const key = OutputCache.key(runner.versionId, item.sha256, params, seed, env.maxSide);
   try {
     let out = await env.cache.get(key);
-    if (!out) {
+    if (out) env.counters.reused++;
+    else {
       const execute = () => env.executor.run(runner, v, item, input, seed);
       out = await (env.executor.local ? env.cpu.run(execute) : execute());
       await env.cache.put(key, out);
     }
-    const { image, latencyMs, peakRssMb } = out;
+    const { latencyMs, peakRssMb } = out;
+    // Score the 8-bit output that a user gets and the cache keeps, so that a resumed run, a
+    // sharded run (PNG over the queue) and a fresh run score the same pixels.
+    const image = quantised(out.image);
     const metrics = await env.cpu.run(async () => {
       const output = sameSize(image, input) ? image : resizeImage(image, input.width, input.height);
       const pair = new PairAnalysis(input, output, env.faces, env.inputFaces);
@@ -284,6 +306,10 @@ export function localExecutor(): LabExecutor {
       }
     },
   };
+}
+
+function quantised(image: Image): Image {
+  return imageFromRgb8(image.width, image.height, imageToRgb8(image));
 }
 
 async function loadInput(item: DatasetItem, maxSide: number | undefined): Promise<Image> {
