@@ -22,6 +22,7 @@ export interface FixtureGenerator {
 }
 
 const ONNX_WRITER_SOURCES = [
+  'scripts/fixtures/fixture-support.ts',
   'src/core/onnx/proto.ts',
   'src/core/onnx/graph-builder.ts',
   'src/core/models/manifest.ts',

@@ -3,28 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../test/cli.js';
 import { FACES_DEV, FIXTURE_MODELS } from '../../test/paths.js';
 import { EXIT } from './exit-codes.js';
-import type { Io } from './io.js';
-import { runCli } from './main.js';
 import { outputNames } from './commands/apply.js';
-
-interface Captured extends Io {
-  stdout: string[];
-  stderr: string[];
-}
-
-async function cli(...argv: string[]): Promise<Captured & { code: number }> {
-  const io: Captured = {
-    stdout: [],
-    stderr: [],
-    out: (s) => io.stdout.push(s),
-    err: (s) => io.stderr.push(s),
-    exitCode: EXIT.OK,
-  };
-  const code = await runCli(argv, io);
-  return Object.assign(io, { code });
-}
 
 const photo = (name: string) => path.join(FACES_DEV, name);
 

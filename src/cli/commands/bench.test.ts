@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli as cliRun } from '../../../test/cli.js';
 import { FACES_DEV, FIXTURE_MODELS } from '../../../test/paths.js';
 import { BenchReportSchema, type BenchReport } from '../../bench/bench-report.js';
 import type { SweepReport } from '../../bench/sweep/sweep-report.js';
@@ -14,19 +15,11 @@ import { compile } from '../../core/filters/compile.js';
 import { loadSpecFile } from '../../core/filters/load.js';
 import { createImage } from '../../core/image/image.js';
 import { EXIT } from '../exit-codes.js';
-import type { Io } from '../io.js';
-import { runCli } from '../main.js';
 
+/** The CLI's output as text, one line per out() / err() call. */
 async function cli(...argv: string[]) {
-  const io = {
-    stdout: [] as string[],
-    stderr: [] as string[],
-    out: (s: string) => io.stdout.push(s),
-    err: (s: string) => io.stderr.push(s),
-    exitCode: EXIT.OK as number,
-  } satisfies Io & Record<string, unknown>;
-  const code = await runCli(argv, io);
-  return { code, stdout: io.stdout.join('\n'), stderr: io.stderr.join('\n') };
+  const { code, stdout, stderr } = await cliRun(...argv);
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
 }
 
 const SMALL = [

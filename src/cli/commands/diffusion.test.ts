@@ -3,27 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../../test/cli.js';
 import { FACES_DEV, FIXTURE_MODELS } from '../../../test/paths.js';
 import { EXIT } from '../exit-codes.js';
-import type { Io } from '../io.js';
-import { runCli } from '../main.js';
-
-interface Captured extends Io {
-  stdout: string[];
-  stderr: string[];
-}
-
-async function cli(...argv: string[]): Promise<Captured & { code: number }> {
-  const io: Captured = {
-    stdout: [],
-    stderr: [],
-    out: (s) => io.stdout.push(s),
-    err: (s) => io.stderr.push(s),
-    exitCode: EXIT.OK,
-  };
-  const code = await runCli(argv, io);
-  return Object.assign(io, { code });
-}
 
 const TINY = path.join(FIXTURE_MODELS, 'tiny-sd');
 let dir: string;
@@ -137,64 +119,18 @@ describe('filterlab diffusion run', () => {
   it('fails clearly, writing nothing, for a bad strength, size or folder', async () => {
     const out = path.join(dir, 'never.png');
     const image = path.join(FACES_DEV, 'B001231.jpg');
-    const strength = await cli(
-      'diffusion',
-      'run',
-      '--model',
-      TINY,
-      '--prompt',
-      'x',
-      '--image',
-      image,
-      '--strength',
-      '0',
-      '--out',
-      out,
-    );
+    const run = (...args: string[]) =>
+      cli('diffusion', 'run', '--model', TINY, '--prompt', 'x', ...args);
+    const strength = await run('--image', image, '--strength', '0', '--out', out);
     expect(strength.code).toBe(EXIT.FAILED);
     expect(strength.stderr.join('\n')).toMatch(/Expected a strength in \(0, 1\]/);
-    const turbo = await cli(
-      'diffusion',
-      'run',
-      '--model',
-      TINY,
-      '--prompt',
-      'x',
-      '--image',
-      image,
-      '--strength',
-      '0.5',
-      '--steps',
-      '1',
-      '--out',
-      out,
-    );
+    const turbo = await run('--image', image, '--strength', '0.5', '--steps', '1', '--out', out);
     expect(turbo.stderr.join('\n')).toMatch(/steps \* strength >= 1/);
-    const size = await cli(
-      'diffusion',
-      'run',
-      '--model',
-      TINY,
-      '--prompt',
-      'x',
-      '--width',
-      '100',
-      '--out',
-      out,
-    );
+    const size = await run('--width', '100', '--out', out);
     expect(size.stderr.join('\n')).toMatch(/multiple of 8/);
     const folder = await cli('diffusion', 'run', '--model', dir, '--prompt', 'x', '--out', out);
     expect(folder.stderr.join('\n')).toMatch(/FL_ERR_DIFFUSION_LAYOUT: .* lacks model_index.json/);
-    const ext = await cli(
-      'diffusion',
-      'run',
-      '--model',
-      TINY,
-      '--prompt',
-      'x',
-      '--out',
-      path.join(dir, 'x.bmp'),
-    );
+    const ext = await run('--out', path.join(dir, 'x.bmp'));
     expect(ext.stderr.join('\n')).toMatch(/--out to end in \.png/);
     expect((await readdir(dir)).filter((f) => f.startsWith('never') || f.startsWith('x.'))).toEqual(
       [],

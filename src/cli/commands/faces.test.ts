@@ -3,30 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../../test/cli.js';
 import { FACES_DEV } from '../../../test/paths.js';
 import { mirror } from '../../core/faces/__fixtures__/faces-dev.js';
 import { readImage } from '../../core/image/decode.js';
 import { encodeImage } from '../../core/image/encode.js';
 import { EXIT } from '../exit-codes.js';
-import type { Io } from '../io.js';
-import { runCli } from '../main.js';
-
-interface Captured extends Io {
-  stdout: string[];
-  stderr: string[];
-}
-
-async function cli(...argv: string[]): Promise<Captured & { code: number }> {
-  const io: Captured = {
-    stdout: [],
-    stderr: [],
-    out: (s) => io.stdout.push(s),
-    err: (s) => io.stderr.push(s),
-    exitCode: EXIT.OK,
-  };
-  const code = await runCli(argv, io);
-  return Object.assign(io, { code });
-}
 
 const photo = (file: string) => path.join(FACES_DEV, file);
 let dir: string;

@@ -5,7 +5,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACES_DEV, FIXTURE_MODELS, REPO_ROOT } from '../../../test/paths.js';
 import { createContext, disposeContext, type Context } from '../context.js';
-import { isFilterlabError } from '../errors.js';
 import { compile } from '../filters/compile.js';
 import { listBuiltinSpecs, loadSpecFile, validateSpec } from '../filters/load.js';
 import { readImage } from '../image/decode.js';
@@ -13,6 +12,8 @@ import { encodeMask } from '../image/encode.js';
 import { createMask, type Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { ModelStore } from '../models/store.js';
+import { errorOf } from '../../../test/error-of.js';
+import { maxAbsDiff } from '../../../test/max-abs-diff.js';
 
 /**
  * The diffusion steps in filter specs, compiled with compile() and run on a faces-dev photo,
@@ -41,22 +42,6 @@ afterAll(async () => {
 
 function spec(steps: Record<string, unknown>[], params: Record<string, unknown> = {}) {
   return validateSpec({ id: 'diffusion-test', version: 1, params, steps });
-}
-
-async function errorOf(work: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await work();
-  } catch (error) {
-    if (isFilterlabError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an error');
-}
-
-function maxAbsDiff(a: Image, b: Image): number {
-  let max = 0;
-  for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i]! - b.data[i]!));
-  return max;
 }
 
 describe('diffusion.img2img in a filter spec', () => {

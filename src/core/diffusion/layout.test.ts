@@ -10,10 +10,10 @@ import {
   TINY_VAE_CONFIG,
 } from '../../../scripts/fixtures/tiny-diffusion.js';
 import { FIXTURE_MODELS } from '../../../test/paths.js';
-import { isFilterlabError } from '../errors.js';
 import { OnnxRuntime } from '../runtime/onnx.js';
 import { readDiffusersLayout } from './layout.js';
 import { StableDiffusionPipeline } from './pipeline.js';
+import { errorOf } from '../../../test/error-of.js';
 
 const TINY = path.join(FIXTURE_MODELS, 'tiny-sd');
 const VARIANT = TINY_DIFFUSION_VARIANTS[0]!;
@@ -36,16 +36,6 @@ async function copy(name: string): Promise<string> {
   const dir = path.join(scratch, name);
   await cp(TINY, dir, { recursive: true });
   return dir;
-}
-
-async function errorOf(work: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await work();
-  } catch (error) {
-    if (isFilterlabError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('readDiffusersLayout', () => {

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODELS } from '../../../test/paths.js';
-import { isFilterlabError } from '../errors.js';
 import { createImage, createMask, type Image } from '../image/image.js';
 import { createRng } from '../rng.js';
 import { OnnxRuntime } from '../runtime/onnx.js';
@@ -11,6 +10,7 @@ import { ClipTokenizer } from './clip-tokenizer.js';
 import { closenessScore, rankCandidates } from './best-of.js';
 import { StableDiffusionPipeline, type DiffusionRequest } from './pipeline.js';
 import { describeSchedule } from './schedule-command.js';
+import { errorOf } from '../../../test/error-of.js';
 
 /**
  * End-to-end runs of the real pipeline on the tiny diffusers-layout fixtures
@@ -69,16 +69,6 @@ function maxAbsDiff(
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
-}
-
-async function errorOf(work: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await work();
-  } catch (error) {
-    if (isFilterlabError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected an error');
 }
 
 const TXT2IMG: DiffusionRequest = {

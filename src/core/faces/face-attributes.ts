@@ -7,12 +7,10 @@
  * identity recognition in organizing photo albums using multi-output ConvNet", 2019), whose
  * age/gender heads come with the identity embedding, and GEAR-Predictor as an alternative.
  */
-import { throwIfAborted } from '../errors.js';
 import type { Image } from '../image/image.js';
 import type { TfjsModel, TfjsRuntime } from '../runtime/tfjs.js';
 import type { Face } from './face.js';
-import { alignFace } from './face-align.js';
-import { floatOutput, nhwc } from './model-io.js';
+import { floatOutput, runOnAlignedFace, type AlignedCropSpec } from './model-io.js';
 
 export interface AttributeEstimate {
   /** Estimated apparent age in years. */
@@ -23,11 +21,8 @@ export interface AttributeEstimate {
   genderEstimate: 'F' | 'M' | undefined;
 }
 
-export interface AttributeSpec {
+export interface AttributeSpec extends AlignedCropSpec {
   file: string;
-  inputSize: number;
-  range: readonly [number, number];
-  margin: number;
   decode: (outputs: Record<string, Float32Array>) => { age: number; female: number };
   outputs: readonly string[];
 }
@@ -82,18 +77,11 @@ export class FaceAttributes {
     face: Pick<Face, 'keypoints' | 'landmarks'>,
     signal?: AbortSignal,
   ): Promise<AttributeEstimate> {
-    throwIfAborted(signal);
-    const size = this.spec.inputSize;
-    const crop = alignFace(image, face, { size, margin: this.spec.margin });
-    const [lo, hi] = this.spec.range;
-    const data = crop.image.data.map((v) => lo + (hi - lo) * v);
-    const out = await this.model.run(nhwc(data, size, size), {
-      outputs: this.spec.outputs,
-      signal,
-    });
+    const { spec, model } = this;
+    const out = await runOnAlignedFace(model, spec, image, face, spec.outputs, signal);
     const named: Record<string, Float32Array> = {};
-    for (const name of this.spec.outputs) named[name] = floatOutput(out, name, this.model.path);
-    const { age, female } = this.spec.decode(named);
+    for (const name of spec.outputs) named[name] = floatOutput(out, name, model.path);
+    const { age, female } = spec.decode(named);
     return {
       ageEstimate: age,
       femaleEstimate: female,

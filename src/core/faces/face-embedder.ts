@@ -3,21 +3,15 @@
  * (cosine similarity) and different people lie apart. The face is aligned to the ArcFace
  * template first (face-align.ts) so that pose and framing do not move the vector.
  */
-import { invalidArgument, throwIfAborted } from '../errors.js';
+import { invalidArgument } from '../errors.js';
 import type { Image } from '../image/image.js';
 import type { TfjsModel, TfjsRuntime } from '../runtime/tfjs.js';
 import type { Face } from './face.js';
-import { alignFace } from './face-align.js';
-import { floatOutput, nhwc } from './model-io.js';
+import { floatOutput, runOnAlignedFace, type AlignedCropSpec } from './model-io.js';
 
-export interface EmbedderSpec {
+export interface EmbedderSpec extends AlignedCropSpec {
   file: string;
-  inputSize: number;
   output: string;
-  /** Values that pixel 0 and pixel 1 map to. */
-  range: readonly [number, number];
-  /** Crop margin around the ArcFace framing (see AlignOptions.margin). */
-  margin: number;
 }
 
 /**
@@ -79,16 +73,9 @@ export class FaceEmbedder {
     face: Pick<Face, 'keypoints' | 'landmarks'>,
     signal?: AbortSignal,
   ): Promise<Float32Array> {
-    throwIfAborted(signal);
-    const size = this.spec.inputSize;
-    const crop = alignFace(image, face, { size, margin: this.spec.margin });
-    const [lo, hi] = this.spec.range;
-    const data = crop.image.data.map((v) => lo + (hi - lo) * v);
-    const out = await this.model.run(nhwc(data, size, size), {
-      outputs: [this.spec.output],
-      signal,
-    });
-    return l2normalize(floatOutput(out, this.spec.output, this.model.path));
+    const { spec, model } = this;
+    const out = await runOnAlignedFace(model, spec, image, face, [spec.output], signal);
+    return l2normalize(floatOutput(out, spec.output, model.path));
   }
 }
 

@@ -4,16 +4,12 @@
  * person's identity, which face.restore pastes back from the original photo.
  */
 import { z } from 'zod';
-import { FilterlabError } from '../errors.js';
-import type { Mask } from '../image/image.js';
-import type { Face, Point } from './face.js';
+import { createMask, type Mask } from '../image/image.js';
+import type { Face } from './face.js';
+import { meshFace, paintFaceMask } from './face-mask-grid.js';
 import { MESH } from './mesh-indices.js';
 import { parseOptions } from './parse-options.js';
 import { rasterizeSoftPolygon } from './polygon-mask.js';
-import { bilinearGray } from './warp.js';
-
-/** Faces wider than this many pixels are rasterised at reduced scale and upsampled. */
-const RASTER_FACE_WIDTH = 256;
 
 export const FaceOvalMaskOptionsSchema = z.strictObject({
   /** Soft edge width, as a fraction of face width. */
@@ -30,53 +26,25 @@ export function faceOvalMask(
   options: FaceOvalMaskOptions = {},
 ): Mask {
   const o = parseOptions(FaceOvalMaskOptionsSchema, options, 'face oval mask options');
-  const { width, height } = size;
-  const data = new Float32Array(width * height);
+  const mask = createMask(size.width, size.height);
   for (const face of faces) {
-    const lm = face.landmarks;
-    if (!lm || lm.length < 468) {
-      throw new FilterlabError(
-        'FL_ERR_INVALID_ARGUMENT',
-        `Expected faces with 468 mesh landmarks for the face oval but received ${lm?.length ?? 0}`,
+    const mesh = meshFace(face, 'the face oval');
+    const feather = Math.max(1, o.feather * mesh.width);
+    const grow = o.grow * mesh.width;
+    paintFaceMask(mask, mesh, Math.max(0, grow) + feather, (grid) => {
+      rasterizeSoftPolygon(
+        grid.width,
+        grid.height,
+        {
+          points: grid.points(MESH.faceOval),
+          grow: grow * grid.scale,
+          feather: feather * grid.scale,
+        },
+        (i, v) => {
+          grid.data[i] = v;
+        },
       );
-    }
-    const faceWidth = Math.hypot(lm[454]![0] - lm[234]![0], lm[454]![1] - lm[234]![1]);
-    const feather = Math.max(1, o.feather * faceWidth);
-    const grow = o.grow * faceWidth;
-    // Rasterise in a grid over the face's padded box at most RASTER_FACE_WIDTH across, then
-    // sample it back: the edge is soft anyway, and the distance test per pixel is the cost.
-    const k = Math.min(1, RASTER_FACE_WIDTH / Math.max(1, faceWidth));
-    const oval = MESH.faceOval.map((i): Point => [lm[i]![0], lm[i]![1]]);
-    const pad = Math.max(0, grow) + feather;
-    const x0 = Math.max(0, Math.floor(Math.min(...oval.map((p) => p[0])) - pad));
-    const y0 = Math.max(0, Math.floor(Math.min(...oval.map((p) => p[1])) - pad));
-    const x1 = Math.min(width, Math.ceil(Math.max(...oval.map((p) => p[0])) + pad));
-    const y1 = Math.min(height, Math.ceil(Math.max(...oval.map((p) => p[1])) + pad));
-    if (x1 <= x0 || y1 <= y0) continue;
-    const gw = Math.max(1, Math.ceil((x1 - x0) * k));
-    const gh = Math.max(1, Math.ceil((y1 - y0) * k));
-    const grid = new Float32Array(gw * gh);
-    rasterizeSoftPolygon(
-      gw,
-      gh,
-      {
-        points: oval.map(([x, y]): Point => [(x - x0) * k, (y - y0) * k]),
-        grow: grow * k,
-        feather: feather * k,
-      },
-      (i, v) => {
-        grid[i] = v;
-      },
-    );
-    for (let y = y0; y < y1; y++) {
-      for (let x = x0; x < x1; x++) {
-        const v =
-          k === 1
-            ? grid[(y - y0) * gw + (x - x0)]!
-            : bilinearGray(grid, gw, gh, (x + 0.5 - x0) * k - 0.5, (y + 0.5 - y0) * k - 0.5);
-        if (v > data[y * width + x]!) data[y * width + x] = v;
-      }
-    }
+    });
   }
-  return { width, height, data };
+  return mask;
 }

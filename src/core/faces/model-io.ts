@@ -1,5 +1,9 @@
-import { FilterlabError } from '../errors.js';
+import { FilterlabError, throwIfAborted } from '../errors.js';
+import type { Image } from '../image/image.js';
+import type { TfjsModel } from '../runtime/tfjs.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Face } from './face.js';
+import { alignFace } from './face-align.js';
 
 /** An NHWC float32 batch of one image. */
 export function nhwc(
@@ -28,4 +32,30 @@ export function floatOutput(
     );
   }
   return t.data as Float32Array;
+}
+
+/** How a model that reads an aligned face crop (an embedder, an attribute model) wants it. */
+export interface AlignedCropSpec {
+  inputSize: number;
+  /** Crop margin around the ArcFace framing (see AlignOptions.margin). */
+  margin: number;
+  /** Values that pixel 0 and pixel 1 map to. */
+  range: readonly [number, number];
+}
+
+/** Run `model` on `face` aligned to the ArcFace template at the spec's size, margin and range. */
+export async function runOnAlignedFace(
+  model: TfjsModel,
+  spec: AlignedCropSpec,
+  image: Image,
+  face: Pick<Face, 'keypoints' | 'landmarks'>,
+  outputs: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<Record<string, Tensor>> {
+  throwIfAborted(signal);
+  const size = spec.inputSize;
+  const crop = alignFace(image, face, { size, margin: spec.margin });
+  const [lo, hi] = spec.range;
+  const data = crop.image.data.map((v) => lo + (hi - lo) * v);
+  return model.run(nhwc(data, size, size), { outputs, signal });
 }

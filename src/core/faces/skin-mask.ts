@@ -4,13 +4,12 @@
  * between the oval's cheek extremes, landmarks 234 and 454), so one setting fits any photo.
  */
 import { z } from 'zod';
-import { FilterlabError } from '../errors.js';
-import type { Mask } from '../image/image.js';
-import type { Face, Point } from './face.js';
+import { createMask, type Mask } from '../image/image.js';
+import type { Face } from './face.js';
+import { meshFace, paintFaceMask } from './face-mask-grid.js';
 import { MESH } from './mesh-indices.js';
 import { parseOptions } from './parse-options.js';
 import { rasterizeSoftPolygon } from './polygon-mask.js';
-import { bilinearGray } from './warp.js';
 
 const fraction = (max: number) => z.number().min(0).max(max);
 
@@ -26,9 +25,6 @@ export const SkinMaskOptionsSchema = z.strictObject({
 });
 export type SkinMaskOptions = z.input<typeof SkinMaskOptionsSchema>;
 
-/** Faces wider than this many pixels are rasterised at reduced scale and upsampled: the mask is soft anyway. */
-const RASTER_FACE_WIDTH = 256;
-
 /** A [0, 1] mask of facial skin for every face that has landmarks, at the image's size. */
 export function skinMask(
   size: { width: number; height: number },
@@ -36,39 +32,10 @@ export function skinMask(
   options: SkinMaskOptions = {},
 ): Mask {
   const o = parseOptions(SkinMaskOptionsSchema, options, 'skin mask options');
-  const { width, height } = size;
-  const out = new Float32Array(width * height);
+  const mask = createMask(size.width, size.height);
   for (const face of faces) {
-    const lm = face.landmarks;
-    if (!lm || lm.length < 468) {
-      throw new FilterlabError(
-        'FL_ERR_INVALID_ARGUMENT',
-        `Expected faces with 468 mesh landmarks for the skin mask but received ${lm?.length ?? 0}`,
-      );
-    }
-    const faceWidth = Math.hypot(lm[454]![0] - lm[234]![0], lm[454]![1] - lm[234]![1]);
-    const feather = Math.max(1, o.feather * faceWidth);
-    // Work in a small grid over the face's bounding box, then sample it back.
-    const k = Math.min(1, RASTER_FACE_WIDTH / Math.max(1, faceWidth));
-    const oval = MESH.faceOval.map((i) => lm[i]!);
-    const x0 = Math.max(0, Math.floor(Math.min(...oval.map((p) => p[0])) - feather));
-    const y0 = Math.max(0, Math.floor(Math.min(...oval.map((p) => p[1])) - feather));
-    const x1 = Math.min(width, Math.ceil(Math.max(...oval.map((p) => p[0])) + feather));
-    const y1 = Math.min(height, Math.ceil(Math.max(...oval.map((p) => p[1])) + feather));
-    if (x1 <= x0 || y1 <= y0) continue;
-    const gw = Math.max(1, Math.ceil((x1 - x0) * k));
-    const gh = Math.max(1, Math.ceil((y1 - y0) * k));
-    const grid = new Float32Array(gw * gh);
-    const poly = (ids: readonly number[]): Point[] =>
-      ids.map((i) => [(lm[i]![0] - x0) * k, (lm[i]![1] - y0) * k]);
-    rasterizeSoftPolygon(
-      gw,
-      gh,
-      { points: poly(MESH.faceOval), grow: -o.ovalShrink * faceWidth * k, feather: feather * k },
-      (i, v) => {
-        grid[i] = v;
-      },
-    );
+    const mesh = meshFace(face, 'the skin mask');
+    const feather = Math.max(1, o.feather * mesh.width);
     const holes: [readonly number[], number][] = [
       [MESH.rightEye, o.eyeGrow],
       [MESH.leftEye, o.eyeGrow],
@@ -76,25 +43,26 @@ export function skinMask(
       [MESH.leftEyebrow, o.browGrow],
       [MESH.lipsOuter, o.mouthGrow],
     ];
-    for (const [ids, grow] of holes) {
+    paintFaceMask(mask, mesh, feather, (grid) => {
+      const region = (ids: readonly number[], grow: number) => ({
+        points: grid.points(ids),
+        grow: grow * mesh.width * grid.scale,
+        feather: feather * grid.scale,
+      });
       rasterizeSoftPolygon(
-        gw,
-        gh,
-        { points: poly(ids), grow: grow * faceWidth * k, feather: feather * k },
+        grid.width,
+        grid.height,
+        region(MESH.faceOval, -o.ovalShrink),
         (i, v) => {
-          grid[i] = grid[i]! * (1 - v);
+          grid.data[i] = v;
         },
       );
-    }
-    for (let y = y0; y < y1; y++) {
-      for (let x = x0; x < x1; x++) {
-        const v =
-          k === 1
-            ? grid[(y - y0) * gw + (x - x0)]!
-            : bilinearGray(grid, gw, gh, (x + 0.5 - x0) * k - 0.5, (y + 0.5 - y0) * k - 0.5);
-        if (v > out[y * width + x]!) out[y * width + x] = v;
+      for (const [ids, grow] of holes) {
+        rasterizeSoftPolygon(grid.width, grid.height, region(ids, grow), (i, v) => {
+          grid.data[i] = grid.data[i]! * (1 - v);
+        });
       }
-    }
+    });
   }
-  return { width, height, data: out };
+  return mask;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { FilterlabError, isFilterlabError } from '../errors.js';
 import { decodeHeic } from './heic.js';
 import { createImage, imageFromRgb8, type Image } from './image.js';
@@ -57,28 +57,7 @@ export async function decodeImage(
   bytes: Uint8Array,
   options: DecodeOptions = {},
 ): Promise<DecodedImage> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const name = options.name ?? 'image';
-  if (bytes.length === 0) {
-    throw new FilterlabError(
-      'FL_ERR_IMAGE_EMPTY',
-      `Expected image bytes in ${name} but received an empty file`,
-      {
-        details: { file: name },
-      },
-    );
-  }
-  if (bytes.length > limits.maxBytes) {
-    throw tooLarge(name, `at most ${limits.maxBytes} bytes`, `${bytes.length} bytes`, limits);
-  }
-  const format = sniffFormat(bytes);
-  if (!format) {
-    throw new FilterlabError(
-      'FL_ERR_IMAGE_FORMAT',
-      `Expected a JPEG, PNG, WebP, AVIF, TIFF, GIF or HEIC image in ${name} but received ${describeBytes(bytes)}`,
-      { details: { file: name } },
-    );
-  }
+  const { name, limits, format } = checkUpload(bytes, options);
   const source = { format, sourceHash: hashBytes(bytes), bytes: bytes.length, name };
   if (format !== 'heic') return decodeWithSharp(bytes, source, limits, options);
   // libvips decodes HEIF whose codec its libheif was built with (AV1 in the prebuilt sharp);
@@ -108,18 +87,7 @@ async function decodeWithSharp(
   const { format, name } = source;
   const input = (limitInputPixels: number | false) =>
     sharp(bytes, { limitInputPixels, pages: 1, failOn: 'error', sequentialRead: true });
-  let meta: Metadata;
-  try {
-    // The header read has no pixel limit of its own, so that a bomb is reported as too large.
-    meta = await input(false).metadata();
-  } catch (cause) {
-    throw corrupt(name, format, cause);
-  }
-  const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
-  if (width * height > limits.maxPixels) {
-    throw tooLarge(name, `at most ${limits.maxPixels} pixels`, `${width}x${height}`, limits);
-  }
+  const meta = await checkHeader(input(false), name, format, limits);
   const sixteenBit = meta.depth === 'ushort';
   let pipeline = input(limits.maxPixels).rotate();
   if (meta.hasAlpha)
@@ -256,12 +224,29 @@ export async function inspectImage(
   bytes: Uint8Array,
   options: DecodeOptions = {},
 ): Promise<ImageHeader> {
+  const { name, limits, format } = checkUpload(bytes, options);
+  if (format === 'heic') return { format, width: 0, height: 0, bytes: bytes.length };
+  const meta = await checkHeader(
+    sharp(bytes, { limitInputPixels: false, pages: 1 }),
+    name,
+    format,
+    limits,
+  );
+  return { format, width: meta.width ?? 0, height: meta.height ?? 0, bytes: bytes.length };
+}
+
+/** The checks before any decoding: some bytes, not too many, in a format sniffed from them. */
+function checkUpload(
+  bytes: Uint8Array,
+  options: DecodeOptions,
+): { name: string; limits: DecodeLimits; format: ImageFormat } {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const name = options.name ?? 'image';
   if (bytes.length === 0) {
     throw new FilterlabError(
       'FL_ERR_IMAGE_EMPTY',
       `Expected image bytes in ${name} but received an empty file`,
+      { details: { file: name } },
     );
   }
   if (bytes.length > limits.maxBytes) {
@@ -272,12 +257,25 @@ export async function inspectImage(
     throw new FilterlabError(
       'FL_ERR_IMAGE_FORMAT',
       `Expected a JPEG, PNG, WebP, AVIF, TIFF, GIF or HEIC image in ${name} but received ${describeBytes(bytes)}`,
+      { details: { file: name } },
     );
   }
-  if (format === 'heic') return { format, width: 0, height: 0, bytes: bytes.length };
+  return { name, limits, format };
+}
+
+/**
+ * The header of `input` (which must have no pixel limit of its own, so that a bomb is reported
+ * as too large rather than as corrupt), with its pixel count checked against the limits.
+ */
+async function checkHeader(
+  input: Sharp,
+  name: string,
+  format: ImageFormat,
+  limits: DecodeLimits,
+): Promise<Metadata> {
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
+    meta = await input.metadata();
   } catch (cause) {
     throw corrupt(name, format, cause);
   }
@@ -286,5 +284,5 @@ export async function inspectImage(
   if (width * height > limits.maxPixels) {
     throw tooLarge(name, `at most ${limits.maxPixels} pixels`, `${width}x${height}`, limits);
   }
-  return { format, width, height, bytes: bytes.length };
+  return meta;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
 import { alignFace } from '../faces/face-align.js';
 import { mainFaceIndex, type Face } from '../faces/face.js';
-import { facesFor, noFaceError, prepareFaceModels } from './face-inputs.js';
+import { facesFor, noFaceError, optionalFaces, prepareFaceModels } from './face-step-support.js';
 import { defineStep } from './step.js';
 
 /** Which face: 'main' (the largest) or an index into the faces value (best first). */
@@ -50,21 +50,13 @@ export const faceAlignStep = defineStep({
   options: FaceAlignOptionsSchema,
   produces: 'image',
   requires: ['face'],
-  reads: (o) => [{ name: o.faces, kind: 'faces', optional: true }],
+  reads: (o) => [optionalFaces(o.faces)],
   async prepare(_options, env) {
     const models = await prepareFaceModels(env, ['detector', 'mesh']);
     return {
-      async run({ input, options, values, run }) {
-        const faces = await facesFor({
-          models,
-          values,
-          run,
-          name: options.faces,
-          image: input,
-          required: true,
-          landmarks: true,
-        });
-        const face = chooseFace(faces, options.face, input);
+      async run(io) {
+        const { input, options } = io;
+        const face = chooseFace(await facesFor(models, io), options.face, input);
         return {
           kind: 'image',
           image: alignFace(input, face, { size: options.size, margin: options.margin }).image,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { detectFaces } from '../faces/face-analysis.js';
-import { facesValue, noFaceError, prepareFaceModels, requiresFace } from './face-inputs.js';
+import { facesValue, noFaceError, prepareFaceModels, requiresFace } from './face-step-support.js';
 import { defineStep } from './step.js';
 
 export const FaceDetectOptionsSchema = z.strictObject({

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { faceOvalMask } from '../faces/face-oval-mask.js';
 import { skinMask } from '../faces/skin-mask.js';
 import { blend } from './blend.js';
-import { facesFor, FacesRefShape, prepareFaceModels, requiresFace } from './face-inputs.js';
+import {
+  facesFor,
+  FacesRefShape,
+  optionalFaces,
+  prepareFaceModels,
+  requiresFace,
+} from './face-step-support.js';
 import { defineStep } from './step.js';
 
 export const FaceKeepOptionsSchema = z.strictObject({
@@ -30,24 +36,14 @@ export const faceKeepStep = defineStep({
   options: FaceKeepOptionsSchema,
   produces: 'image',
   requires: requiresFace,
-  reads: (o) => [
-    { name: o.original, kind: 'image' },
-    { name: o.faces, kind: 'faces', optional: true },
-  ],
+  reads: (o) => [{ name: o.original, kind: 'image' }, optionalFaces(o.faces)],
   async prepare(_options, env) {
     const models = await prepareFaceModels(env, ['detector', 'mesh']);
     return {
-      async run({ input, options, values, run }) {
-        const original = values.image(options.original);
-        const faces = await facesFor({
-          models,
-          values,
-          run,
-          name: options.faces,
-          image: original,
-          required: options.required,
-          landmarks: true,
-        });
+      async run(io) {
+        const { input, options } = io;
+        const original = io.values.image(options.original);
+        const faces = await facesFor(models, io, { image: original });
         if (faces.length === 0 || options.strength === 0) return { kind: 'image', image: input };
         const mask =
           options.region === 'skin'

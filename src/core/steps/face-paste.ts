@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
 import { alignmentMap, pasteFace, PasteOptionsSchema } from '../faces/face-align.js';
 import { AlignShape, chooseFace } from './face-align.js';
-import { facesFor, prepareFaceModels } from './face-inputs.js';
+import { facesFor, optionalFaces, prepareFaceModels } from './face-step-support.js';
 import { defineStep } from './step.js';
 
 export const FacePasteOptionsSchema = z.strictObject({
@@ -24,31 +24,20 @@ export const facePasteStep = defineStep({
   options: FacePasteOptionsSchema,
   produces: 'image',
   requires: ['face'],
-  reads: (o) => [
-    { name: o.crop, kind: 'image' },
-    { name: o.faces, kind: 'faces', optional: true },
-  ],
+  reads: (o) => [{ name: o.crop, kind: 'image' }, optionalFaces(o.faces)],
   async prepare(_options, env) {
     const models = await prepareFaceModels(env, ['detector', 'mesh']);
     return {
-      async run({ input, options, values, run }) {
-        const crop = values.image(options.crop);
+      async run(io) {
+        const { input, options } = io;
+        const crop = io.values.image(options.crop);
         if (crop.width !== crop.height) {
           throw new FilterlabError(
             'FL_ERR_SPEC_INVALID',
             `Expected "${options.crop}" to be a square face crop but it is ${crop.width}x${crop.height}`,
           );
         }
-        const faces = await facesFor({
-          models,
-          values,
-          run,
-          name: options.faces,
-          image: input,
-          required: true,
-          landmarks: true,
-        });
-        const face = chooseFace(faces, options.face, input);
+        const face = chooseFace(await facesFor(models, io), options.face, input);
         const toSource = alignmentMap(face, crop.width, options.margin);
         return {
           kind: 'image',

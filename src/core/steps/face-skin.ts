@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { SkinMaskOptionsSchema, skinMask } from '../faces/skin-mask.js';
-import { facesFor, FacesRefShape, prepareFaceModels, requiresFace } from './face-inputs.js';
+import {
+  facesFor,
+  FacesRefShape,
+  optionalFaces,
+  prepareFaceModels,
+  requiresFace,
+} from './face-step-support.js';
 import { defineStep } from './step.js';
 
 export const FaceSkinOptionsSchema = z.strictObject({
@@ -14,22 +20,13 @@ export const faceSkinStep = defineStep({
   options: FaceSkinOptionsSchema,
   produces: 'mask',
   requires: requiresFace,
-  reads: (o) => [{ name: o.faces, kind: 'faces', optional: true }],
+  reads: (o) => [optionalFaces(o.faces)],
   async prepare(_options, env) {
     const models = await prepareFaceModels(env, ['detector', 'mesh']);
     return {
-      async run({ input, options, values, run }) {
-        const { faces: name, required, ...skin } = options;
-        const faces = await facesFor({
-          models,
-          values,
-          run,
-          name,
-          image: input,
-          required,
-          landmarks: true,
-        });
-        return { kind: 'mask', mask: skinMask(input, faces, skin) };
+      async run(io) {
+        const { faces: _name, required: _required, ...skin } = io.options;
+        return { kind: 'mask', mask: skinMask(io.input, await facesFor(models, io), skin) };
       },
     };
   },

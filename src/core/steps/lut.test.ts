@@ -8,6 +8,7 @@ import { validateSpec } from '../filters/load.js';
 import { createImage, type Image } from '../image/image.js';
 import { formatCube, lutFromFunction, parseCube } from './cube-lut.js';
 import { applyLut } from './lut.js';
+import { maxAbsDiff } from '../../../test/max-abs-diff.js';
 
 /** Every colour on a 9-level grid plus off-grid values, as one row of pixels. */
 function colours(): Image {
@@ -16,12 +17,6 @@ function colours(): Image {
     for (let g = 0; g <= 8; g++) for (let b = 0; b <= 8; b++) values.push(r / 8, g / 8, b / 8);
   values.push(0.123, 0.456, 0.789, 0.999, 0.001, 0.5);
   return createImage(values.length / 3, 1, new Float32Array(values));
-}
-
-function maxAbsDiff(a: Image, b: Image): number {
-  let max = 0;
-  for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i]! - b.data[i]!));
-  return max;
 }
 
 const identity = (size: number) => lutFromFunction(size, (r, g, b) => [r, g, b]);

@@ -15,6 +15,7 @@ import { imageToTensor, tensorToImage } from '../tensor/image-tensor.js';
 import { padImage } from '../tensor/letterbox.js';
 import { runTiled } from '../tensor/tiles.js';
 import { blend } from './blend.js';
+import { maxAbsDiff } from '../../../test/max-abs-diff.js';
 
 type ImageIoInput = NonNullable<ModelManifestInput['io']>;
 
@@ -28,13 +29,6 @@ function pattern(width: number, height: number): Image {
       image.data[o + 2] = ((x * 7 + y * 13) % 17) / 17;
     }
   return image;
-}
-
-function maxAbsDiff(a: Image, b: Image): number {
-  expect([a.width, a.height]).toEqual([b.width, b.height]);
-  let max = 0;
-  for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i]! - b.data[i]!));
-  return max;
 }
 
 function channelMean(image: Image, c: number): number {

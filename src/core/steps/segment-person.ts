@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { segmentPerson } from '../faces/face-analysis.js';
 import { blurMask } from '../image/blur.js';
-import { prepareFaceModels } from './face-inputs.js';
+import { prepareFaceModels } from './face-step-support.js';
 import { defineStep } from './step.js';
 
 export const SegmentPersonOptionsSchema = z.strictObject({

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { skinMask } from '../faces/skin-mask.js';
 import { createImage, type Image, type Mask } from '../image/image.js';
 import { fastLinearToSrgb, fastSrgbToLinear } from '../image/srgb.js';
-import { facesFor, prepareFaceModels } from './face-inputs.js';
+import { facesFor, optionalFaces, prepareFaceModels } from './face-step-support.js';
 import { defineStep } from './step.js';
 
 const Band = z
@@ -155,25 +155,16 @@ export const toneAutoStep = defineStep({
     'Automatic exposure and white balance, measured on facial skin (whole image without a face)',
   options: ToneAutoOptionsSchema,
   produces: 'image',
-  reads: (o) => [{ name: o.faces, kind: 'faces', optional: true }],
+  reads: (o) => [optionalFaces(o.faces)],
   async prepare(options, env) {
     const models = options.useFaces
       ? await prepareFaceModels(env, ['detector', 'mesh'])
       : undefined;
     return {
-      async run({ input, options, values, run }) {
+      async run(io) {
+        const { input, options, run } = io;
         const faces =
-          models && options.useFaces
-            ? await facesFor({
-                models,
-                values,
-                run,
-                name: options.faces,
-                image: input,
-                required: false,
-                landmarks: true,
-              })
-            : [];
+          models && options.useFaces ? await facesFor(models, io, { required: false }) : [];
         const m =
           faces.length > 0 ? measureTone(input, skinMask(input, faces)) : measureTone(input);
         const correction = toneCorrection(m, options);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { runTiled, tileStarts } from './tiles.js';
+import { maxAbsDiff } from '../../../test/max-abs-diff.js';
 
 function noise(width: number, height: number, seed = 1): Image {
   const image = createImage(width, height);
@@ -11,13 +12,6 @@ function noise(width: number, height: number, seed = 1): Image {
     image.data[i] = (s >>> 8) / 2 ** 24;
   }
   return image;
-}
-
-function maxAbsDiff(a: Image, b: Image): number {
-  expect([a.width, a.height]).toEqual([b.width, b.height]);
-  let max = 0;
-  for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i]! - b.data[i]!));
-  return max;
 }
 
 describe('tileStarts', () => {

@@ -1,5 +1,9 @@
 import { invalidArgument } from '../../core/errors.js';
 import type { Image } from '../../core/image/image.js';
+import {
+  fastSrgbToLinearClamped,
+  srgbToLinear as exactSrgbToLinear,
+} from '../../core/image/srgb.js';
 
 /**
  * Colour conversions the metrics share: sRGB → linear RGB → CIE XYZ (D65) → CIELAB, and
@@ -27,38 +31,20 @@ const KAPPA = 24389 / 27;
 
 /** The exact sRGB decoding curve (IEC 61966-2-1); values outside [0, 1] are clamped. */
 export function srgbToLinear(value: number): number {
-  const v = value <= 0 ? 0 : value >= 1 ? 1 : value;
-  return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  return exactSrgbToLinear(value <= 0 ? 0 : value >= 1 ? 1 : value);
 }
 
-// Above the linear toe, linear interpolation in a 4096-step table of the power segment is
-// within 3e-8 of srgbToLinear (curvature ≤ 3, step 1/4096) and about 5x faster than Math.pow.
-// The table holds the power formula on every node, also below 0.04045, so that no interval
-// straddles the kink between the two segments; the toe itself is computed exactly. Dark colours
-// need that care: CIELAB's L* moves ~900x as fast as linear luminance near black.
-const LUT_STEPS = 4096;
-const POWER_LUT = Float64Array.from({ length: LUT_STEPS + 2 }, (_, i) =>
-  Math.pow((Math.min(i, LUT_STEPS) / LUT_STEPS + 0.055) / 1.055, 2.4),
-);
-
-/** srgbToLinear through the interpolated table: clamped to [0, 1], within 3e-8 of the curve. */
-export function srgbToLinearFast(value: number): number {
-  if (!(value > 0.04045)) return value > 0 ? value / 12.92 : 0;
-  if (value >= 1) return 1;
-  const x = value * LUT_STEPS;
-  const i = x | 0;
-  const lo = POWER_LUT[i]!;
-  return lo + (POWER_LUT[i + 1]! - lo) * (x - i);
-}
+/** srgbToLinear through core's interpolated table: clamped to [0, 1], within 3e-8 of the curve. */
+export const srgbToLinearFast = fastSrgbToLinearClamped;
 
 function labF(t: number): number {
   return t > EPSILON ? Math.cbrt(t) : (KAPPA * t + 16) / 116;
 }
 
-// Same idea for the cube root of CIELAB's f(t), which dominates the cost of imageToLab: a
-// 2048-step table over [0, 1.1] gives a start within 2e-5 and one Newton step brings it within
-// 3e-8 of Math.cbrt, at half the cost. Clamped inputs keep t ≤ 1.0000001, so the Math.cbrt
-// branch is only a guard.
+// The same idea as core's sRGB table (image/srgb.ts), for the cube root of CIELAB's f(t), which
+// dominates the cost of imageToLab: a 2048-step table over [0, 1.1] gives a start within 2e-5
+// and one Newton step brings it within 3e-8 of Math.cbrt, at half the cost. Clamped inputs keep
+// t ≤ 1.0000001, so the Math.cbrt branch is only a guard.
 const CBRT_STEPS = 2048;
 const CBRT_TOP = 1.1;
 const CBRT_LUT = Float64Array.from({ length: CBRT_STEPS + 2 }, (_, i) =>

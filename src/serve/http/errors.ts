@@ -43,9 +43,8 @@ export interface ErrorBody {
 }
 
 export function errorBody(error: FilterlabError): ErrorBody {
-  const details = Object.keys(error.details).length
-    ? { details: publicDetails(error.details) }
-    : {};
+  const visible = publicDetails(error.details);
+  const details = Object.keys(visible).length ? { details: visible } : {};
   return { error: { code: error.code, message: error.message, ...details } };
 }
 

@@ -16,7 +16,8 @@ import { formatZodError } from '../../zod-errors.js';
 export const BETA_SCHEDULES = ['linear', 'scaled_linear'] as const;
 export const TIMESTEP_SPACINGS = ['leading', 'trailing', 'linspace'] as const;
 export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
-export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
+export const PREDICTION_TYPES = ['epsilon', 'v_prediction', 'sample'] as const;
+export type PredictionType = (typeof PREDICTION_TYPES)[number];
 
 /** The part of a config that defines the training noise schedule. */
 export interface BetaConfig {
@@ -69,6 +70,11 @@ export function betaShape(
       .transform((value) => value ?? null),
     rescale_betas_zero_snr: unsupportedFlag('rescale_betas_zero_snr', className),
   };
+}
+
+/** What the UNet predicts; 'epsilon' is the default of every diffusers class here. */
+export function predictionTypeField() {
+  return withDefault(choice(PREDICTION_TYPES), 'epsilon');
 }
 
 export function spacingField(fallback: TimestepSpacing) {

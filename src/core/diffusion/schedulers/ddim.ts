@@ -3,15 +3,15 @@ import { trainSchedule } from './betas.js';
 import {
   betaShape,
   checkTrainedBetas,
-  choice,
   parseSchedulerConfig,
+  predictionTypeField,
   type PredictionType,
   spacingField,
   stepsOffsetField,
   unsupportedFlag,
   withDefault,
 } from './config.js';
-import { checkIndex, checkSameLength, output } from './latent-ops.js';
+import { checkIndex, checkSameLength, output, unscaledInput } from './latent-ops.js';
 import type { PlanOptions, Scheduler, SchedulerRun } from './scheduler.js';
 import { checkSteps, checkTimesteps, ddimSpacing, img2imgStart } from './timesteps.js';
 
@@ -36,7 +36,7 @@ export const DdimConfigSchema = z
     clip_sample_range: withDefault(z.number().positive(), 1),
     set_alpha_to_one: withDefault(z.boolean(), true),
     steps_offset: stepsOffsetField(),
-    prediction_type: withDefault(choice(['epsilon', 'v_prediction', 'sample']), 'epsilon'),
+    prediction_type: predictionTypeField(),
     thresholding: unsupportedFlag('thresholding', CLASS),
     timestep_spacing: spacingField('leading'),
   })
@@ -96,9 +96,7 @@ class DdimRun implements SchedulerRun {
 
   scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     checkIndex(stepIndex, this.timesteps.length);
-    const target = output(sample.length, out);
-    if (target !== sample) target.set(sample);
-    return target;
+    return unscaledInput(sample, out);
   }
 
   step(

@@ -6,13 +6,14 @@ import {
   checkTrainedBetas,
   choice,
   parseSchedulerConfig,
+  predictionTypeField,
   spacingField,
   stepsOffsetField,
   unsupportedFlag,
   withDefault,
 } from './config.js';
 import type { SigmaSchedule } from './euler-discrete.js';
-import { checkIndex, checkSameLength, output } from './latent-ops.js';
+import { checkIndex, checkSameLength, output, unscaledInput } from './latent-ops.js';
 import { interpOnIndexGrid, roundHalfEven, searchSortedLeft } from './numpy-compat.js';
 import type { PlanOptions, Scheduler, SchedulerRun } from './scheduler.js';
 import {
@@ -49,7 +50,7 @@ export const DpmSolverMultistepConfigSchema = z
       z.union([z.literal(1), z.literal(2)], { error: (i) => order(i.input) }),
       2,
     ),
-    prediction_type: withDefault(choice(['epsilon', 'v_prediction', 'sample']), 'epsilon'),
+    prediction_type: predictionTypeField(),
     thresholding: unsupportedFlag('thresholding', CLASS),
     algorithm_type: withDefault(choice(['dpmsolver++']), 'dpmsolver++'),
     // diffusers maps the solver types of DEIS / UniPC configs to midpoint.
@@ -197,9 +198,7 @@ class DpmRun implements SchedulerRun {
 
   scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     checkIndex(stepIndex, this.timesteps.length);
-    const target = output(sample.length, out);
-    if (target !== sample) target.set(sample);
-    return target;
+    return unscaledInput(sample, out);
   }
 
   step(

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { FilterlabError } from '../../errors.js';
 import type { Rng } from '../../rng.js';
 import { trainSchedule, type TrainSchedule } from './betas.js';
 import {
@@ -12,7 +11,14 @@ import {
   withDefault,
 } from './config.js';
 import { initNoiseSigma, type SigmaSchedule } from './euler-discrete.js';
-import { addSigmaNoise, checkIndex, checkSameLength, output, scaleBySigma } from './latent-ops.js';
+import {
+  addSigmaNoise,
+  checkIndex,
+  checkSameLength,
+  output,
+  scaleBySigma,
+  StepNoise,
+} from './latent-ops.js';
 import { interpOnIndexGrid } from './numpy-compat.js';
 import type { PlanOptions, Scheduler, SchedulerRun } from './scheduler.js';
 import { checkSteps, eulerSpacing, img2imgStart } from './timesteps.js';
@@ -85,15 +91,17 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
 }
 
 class EulerAncestralRun implements SchedulerRun {
-  private noise: Float32Array | undefined;
+  private readonly noise: StepNoise;
 
   constructor(
     readonly timesteps: readonly number[],
     readonly sigmas: readonly number[],
     readonly initNoiseSigma: number,
     private readonly predictionType: EulerAncestralDiscreteConfig['prediction_type'],
-    private readonly rng: Rng | undefined,
-  ) {}
+    rng: Rng | undefined,
+  ) {
+    this.noise = new StepNoise(rng, 'euler-ancestral, which adds fresh noise at every step');
+  }
 
   scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     checkIndex(stepIndex, this.timesteps.length);
@@ -108,7 +116,7 @@ class EulerAncestralRun implements SchedulerRun {
   ): Float32Array {
     checkIndex(stepIndex, this.timesteps.length);
     checkSameLength('modelOutput', modelOutput, sample);
-    const noise = this.drawNoise(sample.length);
+    const noise = this.noise.draw(sample.length);
     const target = output(sample.length, out);
     const sigma = this.sigmas[stepIndex] as number;
     const sigmaTo = this.sigmas[stepIndex + 1] as number;
@@ -141,17 +149,5 @@ class EulerAncestralRun implements SchedulerRun {
       noise,
       output(original.length, out),
     );
-  }
-
-  private drawNoise(length: number): Float32Array {
-    if (!this.rng) {
-      throw new FilterlabError(
-        'FL_ERR_INVALID_ARGUMENT',
-        'Expected an rng in plan(steps, { rng }) for euler-ancestral, which adds fresh noise at every step, but received none',
-        { details: { name: 'rng' } },
-      );
-    }
-    if (this.noise?.length !== length) this.noise = new Float32Array(length);
-    return this.rng.fillNormal(this.noise);
   }
 }

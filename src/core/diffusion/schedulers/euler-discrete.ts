@@ -5,6 +5,7 @@ import {
   checkTrainedBetas,
   choice,
   parseSchedulerConfig,
+  predictionTypeField,
   spacingField,
   stepsOffsetField,
   unsupportedFlag,
@@ -37,7 +38,7 @@ const CLASS = 'EulerDiscreteScheduler';
 export const EulerDiscreteConfigSchema = z
   .looseObject({
     ...betaShape({ beta_start: 0.0001, beta_end: 0.02, beta_schedule: 'linear' }, CLASS),
-    prediction_type: withDefault(choice(['epsilon', 'v_prediction', 'sample']), 'epsilon'),
+    prediction_type: predictionTypeField(),
     interpolation_type: withDefault(choice(['linear']), 'linear'),
     use_karras_sigmas: withDefault(z.boolean(), false),
     use_exponential_sigmas: unsupportedFlag('use_exponential_sigmas', CLASS),

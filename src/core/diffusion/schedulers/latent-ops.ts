@@ -1,4 +1,5 @@
-import { invalidArgument } from '../../errors.js';
+import { FilterlabError, invalidArgument } from '../../errors.js';
+import type { Rng } from '../../rng.js';
 
 /**
  * Checks and buffers shared by the scheduler runs. The loops themselves live in each scheduler
@@ -24,6 +25,36 @@ export function output(length: number, out: Float32Array | undefined): Float32Ar
     throw invalidArgument(`a Float32Array of ${length} values`, 'out', out);
   }
   return out;
+}
+
+/** scale_model_input of the schedulers whose UNet input is the sample itself. */
+export function unscaledInput(sample: Float32Array, out: Float32Array | undefined): Float32Array {
+  const target = output(sample.length, out);
+  if (target !== sample) target.set(sample);
+  return target;
+}
+
+/** The fresh noise a stochastic scheduler's run draws while stepping, in one reused buffer. */
+export class StepNoise {
+  private buffer: Float32Array | undefined;
+
+  /** @param needs why the scheduler needs an rng, for the error when it has none. */
+  constructor(
+    private readonly rng: Rng | undefined,
+    private readonly needs: string,
+  ) {}
+
+  draw(length: number): Float32Array {
+    if (!this.rng) {
+      throw new FilterlabError(
+        'FL_ERR_INVALID_ARGUMENT',
+        `Expected an rng in plan(steps, { rng }) for ${this.needs}, but received none`,
+        { details: { name: 'rng' } },
+      );
+    }
+    if (this.buffer?.length !== length) this.buffer = new Float32Array(length);
+    return this.rng.fillNormal(this.buffer);
+  }
 }
 
 /** out[i] = a * x[i] + b * y[i] */

@@ -5,14 +5,14 @@ import { trainSchedule } from './betas.js';
 import {
   betaShape,
   checkTrainedBetas,
-  choice,
   parseSchedulerConfig,
+  predictionTypeField,
   stepsOffsetField,
   unsupportedFlag,
   withDefault,
 } from './config.js';
 import { addTimestepNoise, predictionCoefficients } from './ddim.js';
-import { checkIndex, checkSameLength, output } from './latent-ops.js';
+import { checkIndex, checkSameLength, output, StepNoise, unscaledInput } from './latent-ops.js';
 import { linspace } from './numpy-compat.js';
 import type { PlanOptions, Scheduler, SchedulerRun } from './scheduler.js';
 import { checkStrength } from './timesteps.js';
@@ -43,7 +43,7 @@ export const LcmConfigSchema = z
     clip_sample_range: withDefault(z.number().positive(), 1),
     set_alpha_to_one: withDefault(z.boolean(), true),
     steps_offset: stepsOffsetField(),
-    prediction_type: withDefault(choice(['epsilon', 'v_prediction', 'sample']), 'epsilon'),
+    prediction_type: predictionTypeField(),
     thresholding: unsupportedFlag('thresholding', CLASS),
     timestep_scaling: withDefault(z.number().positive(), 10),
   })
@@ -122,18 +122,21 @@ interface LcmConstants {
 
 class LcmRun implements SchedulerRun {
   readonly initNoiseSigma = 1;
-  private noise: Float32Array | undefined;
+  private readonly noise: StepNoise;
 
   constructor(
     readonly timesteps: readonly number[],
     private readonly k: LcmConstants,
-  ) {}
+  ) {
+    this.noise = new StepNoise(
+      k.rng,
+      'lcm with more than one step, which injects fresh noise between steps',
+    );
+  }
 
   scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     checkIndex(stepIndex, this.timesteps.length);
-    const target = output(sample.length, out);
-    if (target !== sample) target.set(sample);
-    return target;
+    return unscaledInput(sample, out);
   }
 
   step(
@@ -145,7 +148,7 @@ class LcmRun implements SchedulerRun {
     checkIndex(stepIndex, this.timesteps.length);
     checkSameLength('modelOutput', modelOutput, sample);
     const last = stepIndex === this.timesteps.length - 1;
-    const noise = last ? undefined : this.drawNoise(sample.length);
+    const noise = last ? undefined : this.noise.draw(sample.length);
     const target = output(sample.length, out);
     const t = this.timesteps[stepIndex] as number;
     // diffusers takes the next timestep, or t itself on the last step (where it adds no noise).
@@ -180,17 +183,5 @@ class LcmRun implements SchedulerRun {
     checkSameLength('noise', noise, original);
     const alpha = this.k.alphasCumprod[this.timesteps[stepIndex] as number] as number;
     return addTimestepNoise(alpha, original, noise, output(original.length, out));
-  }
-
-  private drawNoise(length: number): Float32Array {
-    if (!this.k.rng) {
-      throw new FilterlabError(
-        'FL_ERR_INVALID_ARGUMENT',
-        'Expected an rng in plan(steps, { rng }) for lcm with more than one step, which injects fresh noise between steps, but received none',
-        { details: { name: 'rng' } },
-      );
-    }
-    if (this.noise?.length !== length) this.noise = new Float32Array(length);
-    return this.k.rng.fillNormal(this.noise);
   }
 }

@@ -62,15 +62,7 @@ export function eulerSpacing(
   steps: number,
   offset: number,
 ): number[] {
-  if (spacing === 'linspace')
-    return linspace(0, trainSteps - 1, steps)
-      .map(Math.fround)
-      .reverse();
-  if (spacing === 'leading') {
-    const ratio = Math.floor(trainSteps / steps);
-    return descendingMultiples(steps, ratio).map((t) => t + offset);
-  }
-  return arange(trainSteps, 0, -trainSteps / steps).map((t) => roundHalfEven(t) - 1);
+  return spaced(spacing, trainSteps, steps, offset, Math.fround);
 }
 
 /** DDIMScheduler.set_timesteps: integer timesteps. */
@@ -80,9 +72,20 @@ export function ddimSpacing(
   steps: number,
   offset: number,
 ): number[] {
+  return spaced(spacing, trainSteps, steps, offset, roundHalfEven);
+}
+
+/** The spacing rules DDIM and Euler share; they differ only in how linspace is rounded. */
+function spaced(
+  spacing: TimestepSpacing,
+  trainSteps: number,
+  steps: number,
+  offset: number,
+  roundLinspace: (t: number) => number,
+): number[] {
   if (spacing === 'linspace')
     return linspace(0, trainSteps - 1, steps)
-      .map(roundHalfEven)
+      .map(roundLinspace)
       .reverse();
   if (spacing === 'leading') {
     const ratio = Math.floor(trainSteps / steps);

@@ -10,7 +10,14 @@ import { detectFaces, faceLandmarks } from '../faces/face-analysis.js';
 import type { FaceModelKind, FaceModels } from '../faces/face-models.js';
 import { scaleFaces, type Face } from '../faces/face.js';
 import type { Image } from '../image/image.js';
-import type { PrepareEnv, Requirement, RunState } from './step.js';
+import {
+  defineStep,
+  type PrepareEnv,
+  type Requirement,
+  type RunState,
+  type StepDefinition,
+  type StepIO,
+} from './step.js';
 import type { Values } from './values.js';
 
 /** Options of every step that works on faces. */
@@ -21,8 +28,19 @@ export const FacesRefShape = {
   required: z.boolean().default(true),
 };
 
+/** The options facesFor reads: a faces value name and, when the step has it, `required`. */
+export interface FacesRef {
+  faces: string;
+  required?: boolean;
+}
+
 export const requiresFace = (o: { required: boolean }): readonly Requirement[] =>
   o.required ? ['face'] : [];
+
+/** The `reads` entry of a faces value: optional, since without one the step detects faces. */
+export function optionalFaces(name: string): { name: string; kind: 'faces'; optional: true } {
+  return { name, kind: 'faces', optional: true };
+}
 
 /** Load the face models a step uses, once per Context, and record their hashes. */
 export async function prepareFaceModels(
@@ -40,35 +58,30 @@ export async function prepareFaceModels(
   return models;
 }
 
-export interface FacesRequest {
-  models: FaceModels;
-  values: Values;
-  run: RunState;
-  /** Faces value name. */
-  name: string;
-  /** The image the faces are wanted in (their coordinates follow its size). */
-  image: Image;
-  required: boolean;
-  /** Add the 468-point mesh to faces that lack it. */
-  landmarks?: boolean;
+export interface FacesForOptions {
+  /** The image the faces are wanted in (their coordinates follow its size); default the input. */
+  image?: Image;
+  /** Default: the step's `required` option, or true for a step without one. */
+  required?: boolean;
 }
 
-/** The faces of `image`: the named value (scaled to the image) if present, else detected. */
-export async function facesFor(req: FacesRequest): Promise<Face[]> {
-  const { image, run } = req;
-  let faces = existingFaces(req.values, req.name, image);
-  faces ??= await detectFaces(req.models, image, {}, run);
-  if (faces.length === 0 && req.required) throw noFaceError(image);
-  if (req.landmarks) {
-    faces = await Promise.all(
-      faces.map(async (f) =>
-        f.landmarks
-          ? f
-          : { ...f, landmarks: (await faceLandmarks(req.models, image, f, run)).landmarks },
-      ),
-    );
-  }
-  return faces;
+/**
+ * The faces of an image, each with its 468-point mesh: the value named by the step's `faces`
+ * option (scaled to the image) if present, else detected.
+ */
+export async function facesFor(
+  models: FaceModels,
+  { input, options, values, run }: StepIO<FacesRef>,
+  { image = input, required = options.required ?? true }: FacesForOptions = {},
+): Promise<Face[]> {
+  const faces =
+    existingFaces(values, options.faces, image) ?? (await detectFaces(models, image, {}, run));
+  if (faces.length === 0 && required) throw noFaceError(image);
+  return Promise.all(
+    faces.map(async (f) =>
+      f.landmarks ? f : { ...f, landmarks: (await faceLandmarks(models, image, f, run)).landmarks },
+    ),
+  );
 }
 
 function existingFaces(values: Values, name: string, image: Image): Face[] | undefined {
@@ -102,4 +115,46 @@ export function facesValue(
   image: { width: number; height: number },
 ): { kind: 'faces'; faces: Face[]; width: number; height: number } {
   return { kind: 'faces', faces, width: image.width, height: image.height };
+}
+
+/** The options of a step whose only options are FacesRefShape's. */
+export interface FacesRefOptions {
+  faces: string;
+  required: boolean;
+}
+
+export interface FaceAnnotation {
+  type: string;
+  summary: string;
+  options: z.ZodType<FacesRefOptions>;
+  /** The models `annotate` uses besides the detector and the mesh. */
+  models: readonly FaceModelKind[];
+  /** What to add to one face (which has its landmarks); none: the landmarks are the annotation. */
+  annotate?(models: FaceModels, image: Image, face: Face, run: RunState): Promise<Partial<Face>>;
+}
+
+/** A step that adds something to every face of its input: faces in, the same faces out. */
+export function defineFaceAnnotationStep(def: FaceAnnotation): StepDefinition<FacesRefOptions> {
+  const { annotate } = def;
+  return defineStep({
+    type: def.type,
+    summary: def.summary,
+    options: def.options,
+    produces: 'faces',
+    requires: requiresFace,
+    reads: (o) => [optionalFaces(o.faces)],
+    async prepare(_options, env) {
+      const models = await prepareFaceModels(env, ['detector', 'mesh', ...def.models]);
+      return {
+        async run(io) {
+          const faces = await facesFor(models, io);
+          if (annotate) {
+            for (const [i, face] of faces.entries())
+              faces[i] = { ...face, ...(await annotate(models, io.input, face, io.run)) };
+          }
+          return facesValue(faces, io.input);
+        },
+      };
+    },
+  });
 }
