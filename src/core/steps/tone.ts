@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createImage, type Image } from '../image/image.js';
-import { fastLinearToSrgb, fastSrgbToLinear, luma601 } from '../image/srgb.js';
+import { linearToSrgb, luma601, srgbToLinear } from '../image/srgb.js';
 import { CurveSchema, curveTable, applyTable } from './curve.js';
 import { defineStep } from './step.js';
 
@@ -34,44 +34,16 @@ export function tone(image: Image, o: ToneOptions): Image {
   const out = createImage(image.width, image.height);
   const src = image.data;
   const dst = out.data;
-  const gain = Math.pow(2, o.exposure);
-  // White balance as channel gains on linear light; 0.25 at the ends is about +-1500 K at 5500 K.
-  const wb = [
-    gain * (1 + 0.25 * o.temperature),
-    gain * (1 - 0.25 * o.tint),
-    gain * (1 - 0.25 * o.temperature),
-  ];
-  const linear = wb.some((g) => g !== 1);
-  const contrast = 1 + o.contrast;
+  // Everything up to saturation acts on each channel alone, so it is baked into one table per
+  // channel; the loop then does three lookups, the saturation mix and the fade.
+  const [tr, tg, tb] = channelTables(o) as [Float32Array, Float32Array, Float32Array];
   const saturation = 1 + o.saturation;
   const lift = 0.12 * o.fade;
   const ceil = 1 - 0.08 * o.fade;
-  const rgbCurve = o.curves.rgb ? curveTable(o.curves.rgb) : undefined;
-  const channelCurves = [o.curves.r, o.curves.g, o.curves.b].map((c) =>
-    c ? curveTable(c) : undefined,
-  );
   for (let i = 0; i < src.length; i += 3) {
-    let r = src[i]!;
-    let g = src[i + 1]!;
-    let b = src[i + 2]!;
-    if (linear) {
-      r = fastLinearToSrgb(fastSrgbToLinear(r) * wb[0]!);
-      g = fastLinearToSrgb(fastSrgbToLinear(g) * wb[1]!);
-      b = fastLinearToSrgb(fastSrgbToLinear(b) * wb[2]!);
-    }
-    if (contrast !== 1) {
-      r = 0.5 + (r - 0.5) * contrast;
-      g = 0.5 + (g - 0.5) * contrast;
-      b = 0.5 + (b - 0.5) * contrast;
-    }
-    if (rgbCurve) {
-      r = applyTable(rgbCurve, r);
-      g = applyTable(rgbCurve, g);
-      b = applyTable(rgbCurve, b);
-    }
-    if (channelCurves[0]) r = applyTable(channelCurves[0], r);
-    if (channelCurves[1]) g = applyTable(channelCurves[1], g);
-    if (channelCurves[2]) b = applyTable(channelCurves[2], b);
+    let r = lookup(tr, src[i]!);
+    let g = lookup(tg, src[i + 1]!);
+    let b = lookup(tb, src[i + 2]!);
     if (saturation !== 1) {
       const y = luma601(r, g, b);
       r = y + (r - y) * saturation;
@@ -88,6 +60,40 @@ export function tone(image: Image, o: ToneOptions): Image {
     dst[i + 2] = clamp01(b);
   }
   return out;
+}
+
+const TABLE = 4096;
+
+/** Exposure and white balance on linear light, contrast, the rgb curve and each channel's curve. */
+function channelTables(o: ToneOptions): Float32Array[] {
+  const gain = Math.pow(2, o.exposure);
+  // White balance as channel gains on linear light; 0.25 at the ends is about +-1500 K at 5500 K.
+  const wb = [
+    gain * (1 + 0.25 * o.temperature),
+    gain * (1 - 0.25 * o.tint),
+    gain * (1 - 0.25 * o.temperature),
+  ];
+  const contrast = 1 + o.contrast;
+  const rgbCurve = o.curves.rgb ? curveTable(o.curves.rgb) : undefined;
+  const curves = [o.curves.r, o.curves.g, o.curves.b].map((c) => (c ? curveTable(c) : undefined));
+  return [0, 1, 2].map((c) => {
+    const t = new Float32Array(TABLE + 2);
+    for (let k = 0; k <= TABLE + 1; k++) {
+      let v = Math.min(k, TABLE) / TABLE;
+      if (wb[c] !== 1) v = linearToSrgb(srgbToLinear(v) * wb[c]!);
+      if (contrast !== 1) v = 0.5 + (v - 0.5) * contrast;
+      if (rgbCurve) v = applyTable(rgbCurve, v);
+      if (curves[c]) v = applyTable(curves[c], v);
+      t[k] = v;
+    }
+    return t;
+  });
+}
+
+function lookup(t: Float32Array, v: number): number {
+  const x = (v <= 0 ? 0 : v >= 1 ? 1 : v) * TABLE;
+  const i = x | 0;
+  return t[i]! + (t[i + 1]! - t[i]!) * (x - i);
 }
 
 function clamp01(v: number): number {
