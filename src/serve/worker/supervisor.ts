@@ -32,6 +32,7 @@ export class WorkerSupervisor {
   private watchdog: NodeJS.Timeout | undefined;
   private readonly killedForTimeout = new Set<string>();
   restarts = 0;
+  private failedStarts = 0;
 
   constructor(
     private readonly config: ServerConfig,
@@ -124,6 +125,15 @@ export class WorkerSupervisor {
     if (this.stopping) return; // stop() came while the jobs were recovered
     this.restarts++;
     this.events.onRestart?.(slot.workerId, reason);
+    // a worker that dies before it ever became ready (bad config, missing model) is started
+    // again with a growing delay rather than in a tight loop
+    if (!slot.ready) {
+      this.failedStarts++;
+      await new Promise((r) =>
+        setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(6, this.failedStarts - 1))),
+      );
+      if (this.stopping) return;
+    } else this.failedStarts = 0;
     await this.spawn();
   }
 
