@@ -45,19 +45,21 @@ export interface JobRecord {
   rev: number;
 }
 
-export interface NewJob {
-  id: string;
-  format?: OutputFormat;
-  owner: string;
-  filter: string;
-  params: Record<string, unknown>;
-  seed: number;
-  priority: number;
-  maxAttempts: number;
-  inputKey: string;
-  idempotencyKey?: string;
-  expiresAt: number;
-}
+/** What enqueue() needs: the request's own fields; the queue adds status, attempts and times. */
+export type NewJob = Pick<
+  JobRecord,
+  | 'id'
+  | 'format'
+  | 'owner'
+  | 'filter'
+  | 'params'
+  | 'seed'
+  | 'priority'
+  | 'maxAttempts'
+  | 'inputKey'
+  | 'idempotencyKey'
+  | 'expiresAt'
+>;
 
 /** 128 random bits, URL-safe: job ids cannot be guessed or enumerated. */
 export function newJobId(): string {

@@ -13,34 +13,14 @@ import Database from 'better-sqlite3';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import type { Io } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/main.js';
 import { createContext, disposeContext, type Context } from '../../src/core/context.js';
 import { loadExperiment } from '../../src/lab/experiment.js';
 import type { RunResults } from '../../src/lab/run/results.js';
 import { RunStore } from '../../src/lab/run/run-store.js';
 import { runExperiment, type EvalResult } from '../../src/lab/run/runner.js';
+import { cli } from '../cli.js';
 import { FACES_DEV, REPO_ROOT } from '../paths.js';
 import { CANDIDATES, LOOKS, TEN } from './looks.js';
-
-interface Captured extends Io {
-  stdout: string[];
-  stderr: string[];
-  code: number;
-}
-
-async function cli(...argv: string[]): Promise<Captured> {
-  const io: Captured = {
-    stdout: [],
-    stderr: [],
-    code: -1,
-    out: (s) => io.stdout.push(s),
-    err: (s) => io.stderr.push(s),
-    exitCode: EXIT.OK,
-  };
-  io.code = await runCli(argv, io);
-  return io;
-}
 
 let dir: string;
 let ctx: Context;
