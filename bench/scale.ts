@@ -19,7 +19,7 @@ import { newJobId, type NewJob } from '../src/serve/jobs.js';
 import type { JobQueue } from '../src/serve/queue/queue.js';
 import { RedisQueue } from '../src/serve/queue/redis-queue.js';
 import { SqliteQueue } from '../src/serve/queue/sqlite-queue.js';
-import { freePort, startRedis } from '../test/serve/services.js';
+import { freePort, startRedis } from '../test/support/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'bin.js');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { FACES_DEV, REPO_ROOT } from '../paths.js';
+import { FACES_DEV, REPO_ROOT } from '../support/paths.js';
 
 const CHROMIUM = process.env.FILTERLAB_CHROMIUM ?? '/usr/bin/chromium';
 const PHOTO = path.join(FACES_DEV, 'B001239.jpg');

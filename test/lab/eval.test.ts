@@ -18,8 +18,8 @@ import { loadExperiment } from '../../src/lab/experiment.js';
 import type { RunResults } from '../../src/lab/run/results.js';
 import { RunStore } from '../../src/lab/run/run-store.js';
 import { runExperiment, type EvalResult } from '../../src/lab/run/runner.js';
-import { cli } from '../cli.js';
-import { FACES_DEV, REPO_ROOT } from '../paths.js';
+import { cli } from '../support/cli.js';
+import { FACES_DEV, REPO_ROOT } from '../support/paths.js';
 import { CANDIDATES, LOOKS, TEN } from './looks.js';
 
 let dir: string;

@@ -18,7 +18,7 @@ import { runExperiment } from '../../src/lab/run/runner.js';
 import { openQueue, openStore } from '../../src/serve/backends.js';
 import { QueueLabExecutor } from '../../src/serve/lab-executor.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { FACES_DEV } from '../paths.js';
+import { FACES_DEV } from '../support/paths.js';
 
 const FOUR = ['B001231', 'B001239', 'B001253', 'C000984']; // F, M, F, M
 const METRICS = ['identity', 'face_survival', 'ssim', 'psnr', 'skin_delta_e', 'skin_delta_l'];

@@ -8,7 +8,7 @@ import sharp, { type Stats } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/serve/http/api-keys.js';
 import { inputKey, resultKey } from '../../src/serve/storage/blob-store.js';
-import { backendMatrix } from './backends.js';
+import { backendMatrix } from '../support/backends.js';
 import {
   blobFiles,
   blobKeys,
@@ -24,7 +24,7 @@ import {
   waitFor,
   waitForJob,
   type TestServer,
-} from './harness.js';
+} from '../support/server.js';
 
 const JOB_ID = /^[A-Za-z0-9_-]{22}$/;
 

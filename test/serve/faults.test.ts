@@ -8,8 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../paths.js';
-import { backendMatrix, type BackendCase } from './backends.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { backendMatrix, type BackendCase } from '../support/backends.js';
 import {
   blobFiles,
   blobKeys,
@@ -22,7 +22,7 @@ import {
   waitFor,
   waitForJob,
   type TestServer,
-} from './harness.js';
+} from '../support/server.js';
 
 /**
  * The slow filter upscaled to `side` px: at 2800 a job runs a few seconds here, long enough to

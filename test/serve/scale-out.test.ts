@@ -7,9 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../paths.js';
-import { createJob, jpeg, slowFilterDir, tempDir, waitFor, waitForJob } from './harness.js';
-import { hasRedisServer, runningServices, scaleOutConfig, scaleOutServices } from './services.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { createJob, jpeg, slowFilterDir, tempDir, waitFor, waitForJob } from '../support/server.js';
+import {
+  hasRedisServer,
+  runningServices,
+  scaleOutConfig,
+  scaleOutServices,
+} from '../support/services.js';
 
 interface Proc {
   child: ChildProcess;

@@ -9,7 +9,7 @@ import {
   LICENSE,
   TINY_FIXED64_GAINS,
 } from '../../../scripts/fixtures/image-models.js';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { isFilterlabError } from '../errors.js';
 import { modelHash, readManifest } from '../models/manifest.js';
 import { OnnxRuntime, type OnnxSession } from '../runtime/onnx.js';

@@ -8,7 +8,7 @@ import { validateSpec } from '../filters/load.js';
 import { createImage, type Image } from '../image/image.js';
 import { formatCube, lutFromFunction, parseCube } from './cube-lut.js';
 import { applyLut } from './lut.js';
-import { maxAbsDiff } from '../../../test/max-abs-diff.js';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff.js';
 
 /** Every colour on a 9-level grid plus off-grid values, as one row of pixels. */
 function colours(): Image {

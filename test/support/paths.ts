@@ -1,7 +1,7 @@
 /** Where tests find the repository, the generated fixtures and the shared photo set. */
 import path from 'node:path';
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /** Written by test/global-setup.ts; git-ignored, regenerated when its recipe changes. */
 export const FIXTURE_GENERATED = path.join(REPO_ROOT, 'test', 'fixtures', 'generated');
