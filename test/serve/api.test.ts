@@ -25,8 +25,11 @@ import {
   waitForJob,
   type TestServer,
 } from '../support/server.js';
+import { stopScaleOutServices } from '../support/services.js';
 
 const JOB_ID = /^[A-Za-z0-9_-]{22}$/;
+
+afterAll(stopScaleOutServices);
 
 for (const { backend, available } of await backendMatrix()) {
   describe.skipIf(!available)(`serve API on ${backend.name}`, () => {

@@ -1,5 +1,4 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +52,7 @@ describe('filterlab metrics ciede2000', () => {
   });
 });
 
-describe.skipIf(!existsSync(FACES_DEV))('filterlab metrics on photos', () => {
+describe('filterlab metrics on photos', () => {
   it('ssim --json: SSIM, PSNR and MSE, as the library computes them', async () => {
     const { image } = await readImage(PORTRAIT);
     const blurred = await savePng('blurred.png', blurImage(image, 2));
@@ -114,7 +113,7 @@ describe.skipIf(!existsSync(FACES_DEV))('filterlab metrics on photos', () => {
   });
 });
 
-describe.skipIf(!existsSync(FACES_DEV))('filterlab dataset info', () => {
+describe('filterlab dataset info', () => {
   it('prints counts per slice', async () => {
     const r = await cli('dataset', 'info', FACES_DEV);
     expect(r.code).toBe(EXIT.OK);
