@@ -113,14 +113,12 @@ describe('parseCube', () => {
       /Expected 8 entries for LUT_3D_SIZE 2 but received 1/,
     );
     expect(() => parseCube('0 0 0', 'x.cube')).toThrow(/Expected a LUT_3D_SIZE line/);
-    try {
-      parseCube(bad, 'bad.cube');
-    } catch (e) {
-      expect(e).toMatchObject({
+    expect(() => parseCube(bad, 'bad.cube')).toThrow(
+      expect.objectContaining({
         code: 'FL_ERR_SPEC_INVALID',
-        details: { file: 'bad.cube', line: 4 },
-      });
-    }
+        details: expect.objectContaining({ file: 'bad.cube', line: 4 }),
+      }),
+    );
   });
 });
 
