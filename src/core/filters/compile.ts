@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { FilterlabError, throwIfAborted, toFilterlabError } from '../errors.js';
 import type { Image } from '../image/image.js';
 import type { InstalledModel } from '../models/store.js';
-import { defaultSteps } from '../steps/builtin.js';
+import { defaultSteps } from './builtin-steps.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { PreparedStep, Requirement, RunState, StepDefinition } from '../steps/step.js';
 import { DEFAULT_OUTPUT, IMAGE, SOURCE, Values, type ValueKind } from '../steps/values.js';

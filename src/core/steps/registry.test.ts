@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../test/support/paths.js';
-import { defaultSteps } from './builtin.js';
+import { defaultSteps } from '../filters/builtin-steps.js';
 import { closest, StepRegistry } from './registry.js';
 import { toneStep } from './tone.js';
 
