@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { FilterlabError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
-import { closest } from '../steps/registry.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import { formatZodError } from '../zod-errors.js';
 import { FilterSpecSchema, type FilterSpec } from './spec.js';
 
@@ -97,11 +97,10 @@ export async function loadFilter(ref: string): Promise<LoadedSpec> {
   const found = builtins.find((b) => b.spec.id === ref);
   if (found) return found;
   const ids = builtins.map((b) => b.spec.id);
-  const hint = closest(ref, ids);
   throw new FilterlabError(
     'FL_ERR_UNKNOWN_FILTER',
     `Expected a built-in filter (${ids.join(', ')}) or a spec file path but received ${JSON.stringify(ref)}` +
-      (hint ? ` (did you mean "${hint}"?)` : ''),
+      didYouMean(ref, ids),
     { details: { filter: ref } },
   );
 }

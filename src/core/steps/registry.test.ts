@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../test/support/paths.js';
 import { defaultSteps } from '../filters/builtin-steps.js';
-import { closest, StepRegistry } from './registry.js';
+import { StepRegistry } from './registry.js';
 import { toneStep } from './tone.js';
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -67,11 +67,5 @@ describe('the default step registry', () => {
   it('is frozen and refuses a type registered twice', () => {
     expect(Object.isFrozen(defaultSteps())).toBe(true);
     expect(() => new StepRegistry([toneStep, toneStep])).toThrow(/registered twice/);
-  });
-
-  it('suggests names within three edits', () => {
-    expect(closest('tnoe', ['tone', 'lut'])).toBe('tone');
-    expect(closest('onnx.imge', ['onnx.image', 'blur'])).toBe('onnx.image');
-    expect(closest('something', ['tone'])).toBeUndefined();
   });
 });
