@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson } from '../../core/filters/canonical-json.js';
-import { writeAtomic } from '../../core/filters/apply.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 import { decodeImage } from '../../core/image/decode.js';
 import { encodeImage } from '../../core/image/encode.js';
 import type { Image } from '../../core/image/image.js';

@@ -4,7 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FilterlabError } from '../../core/errors.js';
-import { writeAtomic } from '../../core/filters/apply.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 
 const KeyEntrySchema = z.strictObject({
   id: z.string(),
