@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { FilterlabError } from '../core/errors.js';
-import { formatZodError } from '../core/zod-errors.js';
+import { parseWith } from '../core/util/parse-with.js';
 import { LAB_METRICS } from './metrics/registry.js';
 
 const ParamValue = z.union([z.number(), z.string(), z.boolean()]);
@@ -129,13 +129,13 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
       { cause },
     );
   }
-  const parsed = ExperimentSchema.safeParse(data);
-  if (!parsed.success)
-    throw new FilterlabError(
-      'FL_ERR_CONFIG',
-      `Invalid experiment ${abs}: ${formatZodError(parsed.error)}`,
-    );
-  return { experiment: parsed.data, baseDir: path.dirname(abs), text };
+  const experiment = parseWith(
+    ExperimentSchema,
+    data,
+    'FL_ERR_CONFIG',
+    `Invalid experiment ${abs}`,
+  );
+  return { experiment, baseDir: path.dirname(abs), text };
 }
 
 /**

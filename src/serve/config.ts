@@ -1,8 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { FilterlabError } from '../core/errors.js';
-import { formatZodError } from '../core/zod-errors.js';
+import { parseWith } from '../core/util/parse-with.js';
 
 const HOUR = 3_600_000;
 
@@ -54,13 +53,7 @@ export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 
 export function parseServerConfig(input: ServerConfigInput): ServerConfig {
-  const result = ServerConfigSchema.safeParse(input);
-  if (!result.success)
-    throw new FilterlabError(
-      'FL_ERR_CONFIG',
-      `Invalid server configuration: ${formatZodError(result.error)}`,
-    );
-  return result.data;
+  return parseWith(ServerConfigSchema, input, 'FL_ERR_CONFIG', 'Invalid server configuration');
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith as parseSchema } from '../util/parse-with.js';
 import { parseSchedulerConfigText } from './schedulers/config.js';
 
 /**
@@ -269,11 +269,13 @@ function parseWith<S extends z.ZodType>(
   dir: string,
   file: string,
 ): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw layoutError(dir, `Invalid ${path.join(dir, file)}: ${formatZodError(result.error)}`);
-  }
-  return result.data;
+  return parseSchema(
+    schema,
+    value ?? {},
+    'FL_ERR_DIFFUSION_LAYOUT',
+    `Invalid ${path.join(dir, file)}`,
+    { details: { dir } },
+  );
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -7,7 +7,7 @@ import { defaultSteps } from './builtin-steps.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { PreparedStep, Requirement, RunState, StepDefinition } from '../steps/step.js';
 import { DEFAULT_OUTPUT, IMAGE, SOURCE, Values, type ValueKind } from '../steps/values.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith } from '../util/parse-with.js';
 import { canonicalJson } from './canonical-json.js';
 import {
   defaultParams,
@@ -266,17 +266,13 @@ function parseOptions(
   params: ParamValues,
   where: string,
 ): unknown {
-  const result = def.options.safeParse(substituteParams(raw, params));
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_SPEC_INVALID',
-      `${def.type} step: ${formatZodError(result.error, [where])}`,
-      {
-        details: { path: where, step: def.type },
-      },
-    );
-  }
-  return result.data;
+  return parseWith(
+    def.options,
+    substituteParams(raw, params),
+    'FL_ERR_SPEC_INVALID',
+    `${def.type} step`,
+    { path: [where], details: { path: where, step: def.type } },
+  );
 }
 
 /** Every value a parameter's range allows must suit the options it feeds, or some runs would fail. */

@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { FilterlabError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { didYouMean } from '../util/did-you-mean.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith } from '../util/parse-with.js';
 import { FilterSpecSchema, type FilterSpec } from './spec.js';
 
 export interface LoadedSpec {
@@ -47,17 +47,9 @@ export function validateSpec(data: unknown, source = 'spec'): FilterSpec {
       },
     );
   }
-  const result = FilterSpecSchema.safeParse(data);
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_SPEC_INVALID',
-      `Invalid filter spec ${source}: ${formatZodError(result.error)}`,
-      {
-        details: { file: source },
-      },
-    );
-  }
-  return result.data;
+  return parseWith(FilterSpecSchema, data, 'FL_ERR_SPEC_INVALID', `Invalid filter spec ${source}`, {
+    details: { file: source },
+  });
 }
 
 export async function loadSpecFile(file: string): Promise<LoadedSpec> {

@@ -4,7 +4,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith } from '../util/parse-with.js';
 
 export const MANIFEST_FILE = 'model.json';
 
@@ -92,15 +92,13 @@ export function modelHash(manifest: Pick<ModelManifest, 'files'>): string {
 }
 
 export function parseManifest(value: unknown, source: string): ModelManifest {
-  const result = ModelManifestSchema.safeParse(value);
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_MODEL_MANIFEST',
-      `Invalid model manifest ${source}: ${formatZodError(result.error)}`,
-      { details: { file: source } },
-    );
-  }
-  return result.data;
+  return parseWith(
+    ModelManifestSchema,
+    value,
+    'FL_ERR_MODEL_MANIFEST',
+    `Invalid model manifest ${source}`,
+    { details: { file: source } },
+  );
 }
 
 export async function readManifest(dir: string): Promise<ModelManifest> {

@@ -18,7 +18,7 @@ import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
 import { FilterlabError, throwIfAborted } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith } from '../util/parse-with.js';
 
 export interface TfjsRuntimeOptions {
   /** Folder holding tfjs-backend-wasm*.wasm; default: the installed package's dist folder. */
@@ -291,27 +291,24 @@ const modelJsonSchema = z
 function fileHandler(file: string): tf.io.IOHandler {
   return {
     load: async (): Promise<tf.io.ModelArtifacts> => {
-      const json = modelJsonSchema.safeParse(JSON.parse(await readText(file)));
-      if (!json.success) {
-        throw new FilterlabError(
-          'FL_ERR_MODEL_LOAD',
-          `Expected a tfjs graph model.json at ${file}: ${formatZodError(json.error)}`,
-          {
-            details: { file },
-          },
-        );
-      }
+      const json = parseWith(
+        modelJsonSchema,
+        JSON.parse(await readText(file)),
+        'FL_ERR_MODEL_LOAD',
+        `Expected a tfjs graph model.json at ${file}`,
+        { details: { file } },
+      );
       const dir = path.dirname(file);
-      const shards = json.data.weightsManifest.flatMap((group) =>
+      const shards = json.weightsManifest.flatMap((group) =>
         group.paths.map((p) => path.resolve(dir, p)),
       );
       const weightData = await Promise.all(shards.map((p) => readShard(p)));
       const { modelTopology, format, generatedBy, convertedBy, signature, userDefinedMetadata } =
-        json.data;
+        json;
       return {
         modelTopology,
         // Validated above for name/shape/dtype; tfjs checks quantisation fields itself.
-        weightSpecs: json.data.weightsManifest.flatMap(
+        weightSpecs: json.weightsManifest.flatMap(
           (group) => group.weights,
         ) as unknown as tf.io.WeightsManifestEntry[],
         weightData,

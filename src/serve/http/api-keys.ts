@@ -3,8 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { FilterlabError } from '../../core/errors.js';
 import { writeAtomic } from '../../core/util/atomic-write.js';
+import { parseWith } from '../../core/util/parse-with.js';
 
 const KeyEntrySchema = z.strictObject({
   id: z.string(),
@@ -103,13 +103,12 @@ function fileVersion(file: string): string {
 }
 
 function parseKeys(file: string, text: string): KeyEntry[] {
-  const parsed = z.array(KeyEntrySchema).safeParse(JSON.parse(text));
-  if (!parsed.success)
-    throw new FilterlabError(
-      'FL_ERR_CONFIG',
-      `Invalid API key file ${file}: ${parsed.error.message}`,
-    );
-  return parsed.data;
+  return parseWith(
+    z.array(KeyEntrySchema),
+    JSON.parse(text),
+    'FL_ERR_CONFIG',
+    `Invalid API key file ${file}`,
+  );
 }
 
 /** Token bucket per API key: `perMinute` requests, refilled continuously. */
