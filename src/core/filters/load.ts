@@ -1,10 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FilterlabError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { parseWith } from '../util/parse-with.js';
+import { readText } from '../util/read-file.js';
 import { FilterSpecSchema, type FilterSpec } from './spec.js';
 
 export interface LoadedSpec {
@@ -54,16 +55,7 @@ export function validateSpec(data: unknown, source = 'spec'): FilterSpec {
 
 export async function loadSpecFile(file: string): Promise<LoadedSpec> {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_IO',
-      `Expected a filter spec file at ${abs} but it cannot be read`,
-      { cause },
-    );
-  }
+  const text = await readText(abs, 'a filter spec file');
   return { spec: parseSpec(text, abs), baseDir: path.dirname(abs), source: abs };
 }
 

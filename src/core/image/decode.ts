@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { FilterlabError, isFilterlabError } from '../errors.js';
+import { readBytes } from '../util/read-file.js';
 import { decodeHeic } from './heic.js';
 import { createImage, imageFromRgb8, type Image } from './image.js';
 import { describeBytes, sniffFormat, type ImageFormat } from './formats.js';
@@ -139,19 +139,7 @@ function toFloatImage(data: Buffer, info: OutputInfo, sixteenBit: boolean): Imag
 
 /** Read and decode a file; errors name the file. */
 export async function readImage(file: string, options: DecodeOptions = {}): Promise<DecodedImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_IO',
-      `Expected a readable image file at ${file} but it cannot be read: ${(cause as Error).message}`,
-      {
-        cause,
-        details: { file },
-      },
-    );
-  }
+  const bytes = await readBytes(file, 'a readable image file');
   return decodeImage(bytes, { name: file, ...options });
 }
 

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
 import { parseWith } from '../util/parse-with.js';
+import { readText } from '../util/read-file.js';
 
 export const MANIFEST_FILE = 'model.json';
 
@@ -103,19 +104,7 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
 
 export async function readManifest(dir: string): Promise<ModelManifest> {
   const file = path.join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_MODEL_MANIFEST',
-      `Expected a model manifest at ${file} but it cannot be read`,
-      {
-        cause,
-        details: { file },
-      },
-    );
-  }
+  const text = await readText(file, 'a model manifest', 'FL_ERR_MODEL_MANIFEST');
   let json: unknown;
   try {
     json = JSON.parse(text);
