@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
 import { FilterlabError, throwIfAborted, toFilterlabError } from '../errors.js';
 import type { Image } from '../image/image.js';
@@ -18,6 +17,7 @@ import {
 } from './params.js';
 import type { FilterSpec } from './spec.js';
 import { FILTERLAB_VERSION } from '../version.js';
+import { sha256Hex } from '../util/content-hash.js';
 
 export interface Progress {
   /** Overall fraction in [0, 1]. */
@@ -159,12 +159,10 @@ export async function compile(
   }
   if (known.get(IMAGE) !== 'image') throw specError('steps', `must leave an image in "${IMAGE}"`);
 
-  const versionId = createHash('sha256')
-    .update(canonicalJson(spec))
-    .update('\n')
-    .update([...hashes].sort().join('\n'))
-    .digest('hex')
-    .slice(0, 16);
+  const versionId = sha256Hex(canonicalJson(spec), '\n', [...hashes].sort().join('\n')).slice(
+    0,
+    16,
+  );
 
   return new CompiledFilter(spec, versionId, [...requires], compiled, ctx);
 }

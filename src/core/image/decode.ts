@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { FilterlabError, isFilterlabError } from '../errors.js';
+import { sha256Hex } from '../util/content-hash.js';
 import { readBytes } from '../util/read-file.js';
 import { decodeHeic } from './heic.js';
 import { createImage, imageFromRgb8, type Image } from './image.js';
@@ -44,10 +44,6 @@ export interface DecodedImage {
   info: ImageInfo;
 }
 
-export function hashBytes(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /**
  * Decode any supported photo to upright sRGB float pixels. Format is sniffed from the
  * content; size limits are checked from the header before the full decode, so a small file
@@ -58,7 +54,7 @@ export async function decodeImage(
   options: DecodeOptions = {},
 ): Promise<DecodedImage> {
   const { name, limits, format } = checkUpload(bytes, options);
-  const source = { format, sourceHash: hashBytes(bytes), bytes: bytes.length, name };
+  const source = { format, sourceHash: sha256Hex(bytes), bytes: bytes.length, name };
   if (format !== 'heic') return decodeWithSharp(bytes, source, limits, options);
   // libvips decodes HEIF whose codec its libheif was built with (AV1 in the prebuilt sharp);
   // heic-decode's libheif brings the HEVC decoder that most phone photos need.

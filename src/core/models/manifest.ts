@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
 import { parseWith } from '../util/parse-with.js';
 import { readText } from '../util/read-file.js';
+import { sha256Hex } from '../util/content-hash.js';
 
 export const MANIFEST_FILE = 'model.json';
 
@@ -85,11 +86,8 @@ export type ModelManifestInput = z.input<typeof ModelManifestSchema>;
 
 /** A model's identity: the hash of its files' hashes, in path order. */
 export function modelHash(manifest: Pick<ModelManifest, 'files'>): string {
-  const h = createHash('sha256');
-  for (const f of [...manifest.files].sort((a, b) => a.path.localeCompare(b.path))) {
-    h.update(`${f.path}\0${f.sha256}\n`);
-  }
-  return h.digest('hex');
+  const files = [...manifest.files].sort((a, b) => a.path.localeCompare(b.path));
+  return sha256Hex(...files.map((f) => `${f.path}\0${f.sha256}\n`));
 }
 
 export function parseManifest(value: unknown, source: string): ModelManifest {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { hashBytes } from '../image/decode.js';
 import { createImage, type Image } from '../image/image.js';
 import { packageRoot } from '../package-root.js';
+import { sha256Hex } from '../util/content-hash.js';
 import { readBytes } from '../util/read-file.js';
 import { parseCube, type Lut3d } from './cube-lut.js';
 import { defineStep } from './step.js';
@@ -121,7 +121,7 @@ export const lutStep = defineStep({
     const file = resolveLutPath(options.file, env.baseDir);
     const bytes = await readBytes(file, 'a .cube LUT file');
     const lut = parseCube(bytes.toString('utf8'), file);
-    env.addHash(`lut:${options.file}`, hashBytes(bytes));
+    env.addHash(`lut:${options.file}`, sha256Hex(bytes));
     return { run: ({ input, options: o }) => ({ kind: 'image', image: applyLut(input, lut, o) }) };
   },
 });

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../../core/util/atomic-write.js';
+import { sha256Hex } from '../../core/util/content-hash.js';
 import { parseWith } from '../../core/util/parse-with.js';
 
 const KeyEntrySchema = z.strictObject({
@@ -19,7 +20,7 @@ export type KeyEntry = z.infer<typeof KeyEntrySchema>;
 /** The owner of requests in open mode. */
 export const OPEN_OWNER = 'open';
 
-const hash = (key: string) => createHash('sha256').update(key).digest('hex');
+const hash = (key: string) => sha256Hex(key);
 
 /**
  * API keys, stored as sha256 hashes in <dataDir>/api-keys.json: the server can check a key but
