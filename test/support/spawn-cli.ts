@@ -30,12 +30,16 @@ export interface SpawnCliOptions {
   env?: NodeJS.ProcessEnv;
   /** Run dist/src/cli/bin.js (after `npm run build`) instead of the sources. */
   built?: boolean;
+  /** Run this built bin.js (another build, to compare) instead of the sources. */
+  bin?: string;
 }
 
 export function spawnCli(args: readonly string[], options: SpawnCliOptions = {}): CliProcess {
-  const entry = options.built
-    ? [path.join(REPO_ROOT, 'dist', 'src', 'cli', 'bin.js')]
-    : ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli', 'bin.ts')];
+  const entry = options.bin
+    ? [options.bin]
+    : options.built
+      ? [path.join(REPO_ROOT, 'dist', 'src', 'cli', 'bin.js')]
+      : ['--import', 'tsx', path.join(REPO_ROOT, 'src', 'cli', 'bin.ts')];
   const child = spawn(process.execPath, [...entry, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
