@@ -4,16 +4,15 @@
  * it, compares, downloads and deletes; a text file gets the server's error; the runs page
  * lists lab runs and opens their reports. Screenshots go to test/e2e/screenshots/.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
 import { FACES_DEV, REPO_ROOT } from '../support/paths.js';
 
-const CHROMIUM = process.env.FILTERLAB_CHROMIUM ?? '/usr/bin/chromium';
 const PHOTO = path.join(FACES_DEV, 'B001239.jpg');
 const SCREENSHOTS = path.join(REPO_ROOT, 'test', 'e2e', 'screenshots');
 /**
@@ -47,7 +46,7 @@ async function writeRuns(runsDir: string): Promise<void> {
   }
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('web app in Chromium', () => {
+describe.skipIf(!hasChromium())('web app in Chromium', () => {
   let dir: string;
   let server: RunningServer;
   let browser: Browser;
@@ -77,17 +76,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app in Chromium', () => {
       workers: 1,
       logLevel: 'warn',
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
