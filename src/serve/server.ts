@@ -14,7 +14,7 @@ import { buildApp } from './http/app.js';
 import { JobWatcher } from './http/job-watcher.js';
 import { SYSTEM_OWNER } from './jobs.js';
 import { Metrics } from './http/metrics.js';
-import { Thumbnails } from './http/routes/filters.js';
+import { Thumbnails } from './http/thumbnails.js';
 import type { JobQueue } from './queue/queue.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { WorkerSupervisor } from './worker/supervisor.js';

@@ -5,7 +5,7 @@ import { inspectImage } from '../../../core/image/decode.js';
 import { MIME_TYPES, OUTPUT_FORMATS, type OutputFormat } from '../../../core/image/formats.js';
 import { isFinal, newJobId, type JobRecord } from '../../jobs.js';
 import { inputKey, resultKey } from '../../storage/blob-store.js';
-import type { ServerDeps } from '../app.js';
+import type { ServerDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ServerDeps } from '../app.js';
+import type { ServerDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -31,11 +31,16 @@ export function registerRunRoutes(app: FastifyInstance, deps: ServerDeps): void 
     return { runs: runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) };
   });
 
-  app.get('/runs/:id/report.html', { schema: { hide: true } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    if (!RUN_ID.test(id)) throw notFound('run');
-    const html = await readFile(path.join(root, id, 'report.html')).catch(() => undefined);
-    if (!html) throw notFound('run');
-    return reply.header('content-type', 'text/html; charset=utf-8').send(html);
-  });
+  // reports show faces: they need a key (or a browser session) like the API
+  app.get<{ Params: { id: string } }>(
+    '/runs/:id/report.html',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!RUN_ID.test(id)) throw notFound('run');
+      const html = await readFile(path.join(root, id, 'report.html')).catch(() => undefined);
+      if (!html) throw notFound('run');
+      return reply.header('content-type', 'text/html; charset=utf-8').send(html);
+    },
+  );
 }
