@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../context.js';
 import { mirror } from '../faces/__fixtures__/faces-dev.js';
 import { compareFaces, SAME_PERSON_THRESHOLD } from '../faces/face-embedder.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../../core/context.js';
 import type { FaceModels } from '../../core/faces/face-models.js';
 import { sharedFaceModels } from '../../core/faces/shared.js';
