@@ -8,7 +8,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/serve/http/api-keys.js';
-import { backendMatrix } from '../serve/backends.js';
+import { backendMatrix } from '../support/backends.js';
+import { stopScaleOutServices } from '../support/services.js';
 import {
   call,
   createJob,
@@ -17,7 +18,7 @@ import {
   startTestServer,
   tempDir,
   type TestServer,
-} from '../serve/harness.js';
+} from '../support/server.js';
 import { pathVariants, rawRequest } from './attack.js';
 
 interface Route {
@@ -60,6 +61,8 @@ function refused(method: string, res: { status: number; body: string }): boolean
     return false;
   }
 }
+
+afterAll(stopScaleOutServices);
 
 for (const { backend, available } of await backendMatrix()) {
   describe.skipIf(!available)(`auth on the matched route, ${backend.name}`, () => {

@@ -6,7 +6,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/serve/http/api-keys.js';
-import { backendMatrix } from '../serve/backends.js';
+import { backendMatrix } from '../support/backends.js';
+import { stopScaleOutServices } from '../support/services.js';
 import {
   call,
   jobForm,
@@ -14,7 +15,9 @@ import {
   startTestServer,
   tempDir,
   type TestServer,
-} from '../serve/harness.js';
+} from '../support/server.js';
+
+afterAll(stopScaleOutServices);
 
 for (const { backend, available } of await backendMatrix()) {
   describe.skipIf(!available)(`browser sessions, ${backend.name}`, () => {

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/serve/http/api-keys.js';
-import { BACKENDS } from '../serve/backends.js';
-import { startTestServer, tempDir, type TestServer } from '../serve/harness.js';
+import { BACKENDS } from '../support/backends.js';
+import { startTestServer, tempDir, type TestServer } from '../support/server.js';
 
 const CHROMIUM = process.env.FILTERLAB_CHROMIUM ?? '/usr/bin/chromium';
 const RUN = 'portraits-2026-12-06T19-00-00';

@@ -90,7 +90,7 @@ function authenticate(
   const sessionId = readCookie(request.headers.cookie, SESSION_COOKIE);
   const sessionOwner = sessionId ? sessions.owner(sessionId) : undefined;
   // a revoked key ends its sessions too
-  const entry = sessionOwner ? keys.list().find((k) => k.id === sessionOwner) : undefined;
+  const entry = sessionOwner ? keys.get(sessionOwner) : undefined;
   if (entry) {
     checkSameOrigin(request);
     return { owner: entry.id, entry };

@@ -14,6 +14,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerRunRoutes } from './routes/runs.js';
 import { registerSessionRoutes } from './routes/session.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { UPLOAD_LIMITS } from './routes/upload-form.js';
 import { Sessions } from './sessions.js';
 
 export type { ServerDeps } from './deps.js';
@@ -45,13 +46,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(fastifyMultipart, {
-    limits: {
-      fileSize: config.maxUploadBytes,
-      files: 1,
-      fields: 10,
-      fieldSize: 64 * 1024,
-      parts: 12,
-    },
+    limits: { fileSize: config.maxUploadBytes, ...UPLOAD_LIMITS },
   });
   // the web app's files are public: it asks for a key when the API answers 401
   await app.register(async (scope) => {
@@ -73,7 +68,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const e = toHttpError(error, config.maxUploadBytes);
+    const e = toHttpError(error);
     if (e.status >= 500) request.log.error({ err: error }, 'request failed');
     if (e.error.code === 'FL_ERR_QUEUE_FULL' && !reply.getHeader('retry-after'))
       reply.header('retry-after', '5');
@@ -100,27 +95,10 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   return app;
 }
 
-function toHttpError(
-  error: unknown,
-  maxUploadBytes: number,
-): { status: number; error: FilterlabError } {
+/** Errors as HTTP answers; upload-form.ts has already turned multipart faults into FilterlabErrors. */
+function toHttpError(error: unknown): { status: number; error: FilterlabError } {
   if (isFilterlabError(error)) return { status: HTTP_STATUS[error.code] ?? 500, error };
   const e = error as { code?: string; statusCode?: number; message?: string };
-  if (
-    e.code === 'FST_REQ_FILE_TOO_LARGE' ||
-    e.code === 'FST_FILES_LIMIT' ||
-    e.code === 'FST_PARTS_LIMIT'
-  ) {
-    return {
-      status: 413,
-      error: new FilterlabError(
-        'FL_ERR_IMAGE_TOO_LARGE',
-        e.code === 'FST_REQ_FILE_TOO_LARGE'
-          ? `Expected an upload of at most ${maxUploadBytes} bytes (${(maxUploadBytes / 2 ** 20).toFixed(0)} MB) but received more`
-          : `Expected one image file per request: ${e.message ?? 'too many parts'}`,
-      ),
-    };
-  }
   if (e.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || e.statusCode === 415) {
     return {
       status: 415,
