@@ -116,13 +116,8 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
           'FL_ERR_INVALID_ARGUMENT',
           `Expected priority at most ${maxPriority} for this API key but received ${upload.priority}`,
         );
-      const used = await queue.countCreatedSince(request.owner, Date.now() - DAY);
+      // counted and inserted in one atomic step by enqueue: concurrent uploads cannot overrun it
       const quota = key?.quotaPerDay ?? config.quotaPerDay;
-      if (used >= quota)
-        throw new FilterlabError(
-          'FL_ERR_QUOTA',
-          `Expected at most ${quota} jobs per day for this key; ${used} were created in the last 24 h`,
-        );
 
       const id = newJobId();
       // at rest without EXIF/GPS/XMP: the location of a photo outlives no request
@@ -130,19 +125,22 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
       await store.put(inputKey(id), stored.bytes, MIME_TYPES[stored.format]);
       let job: JobRecord;
       try {
-        job = await queue.enqueue({
-          id,
-          owner: request.owner,
-          filter: spec.id,
-          params,
-          seed: upload.seed ?? 0,
-          priority: upload.priority ?? 0,
-          ...(upload.format ? { format: upload.format } : {}),
-          maxAttempts: config.maxAttempts,
-          inputKey: inputKey(id),
-          ...(idempotencyKey ? { idempotencyKey } : {}),
-          expiresAt: Date.now() + config.retentionMs,
-        });
+        job = await queue.enqueue(
+          {
+            id,
+            owner: request.owner,
+            filter: spec.id,
+            params,
+            seed: upload.seed ?? 0,
+            priority: upload.priority ?? 0,
+            ...(upload.format ? { format: upload.format } : {}),
+            maxAttempts: config.maxAttempts,
+            inputKey: inputKey(id),
+            ...(idempotencyKey ? { idempotencyKey } : {}),
+            expiresAt: Date.now() + config.retentionMs,
+          },
+          { quota: { limit: quota, windowMs: DAY } },
+        );
       } catch (error) {
         await store.delete(inputKey(id));
         // a concurrent request with the same idempotency key won the race: answer with its job
