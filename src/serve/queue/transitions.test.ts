@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, type ErrorCode } from '../../core/errors.js';
+import type { ErrorCode } from '../../core/errors.js';
 import { afterAttempt, backoffMs, crashed, isRetryable, RETRYABLE } from './transitions.js';
 
 const NOW = 1_000_000;
@@ -53,8 +53,8 @@ describe('backoffMs', () => {
 });
 
 describe('RETRYABLE', () => {
-  it('decides every error code, and only crashes and transient faults are retried', () => {
-    expect(Object.keys(RETRYABLE).sort()).toEqual(Object.keys(ERROR_CODES).sort());
+  // that every code is decided is checked by the compiler: RETRYABLE is a Record<ErrorCode, boolean>
+  it('retries only crashes and transient faults', () => {
     const retried = (Object.keys(RETRYABLE) as ErrorCode[]).filter((c) => RETRYABLE[c]).sort();
     expect(retried).toEqual([
       'FL_ERR_INFERENCE',
