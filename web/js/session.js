@@ -32,8 +32,25 @@ async function askUntilAccepted() {
   }
 }
 
+// the app's colours where its stylesheet defines them, plain ones where it does not
+const STYLE = `
+.session-dialog { border: 1px solid var(--border, #ccc); border-radius: var(--radius, 12px);
+  padding: 20px 24px; background: var(--surface, #fff); color: var(--text, #111);
+  box-shadow: var(--shadow, 0 4px 16px rgb(0 0 0 / 15%)); font: inherit; max-width: 26rem; }
+.session-dialog::backdrop { background: rgb(16 18 27 / 45%); }
+.session-dialog form { display: grid; gap: 12px; grid-template-columns: 1fr auto auto; }
+.session-dialog p { grid-column: 1 / -1; margin: 0; }
+.session-dialog input { font: inherit; padding: 8px 10px; min-width: 0;
+  border: 1px solid var(--border, #ccc); border-radius: var(--radius-sm, 8px); }`;
+
 /** A modal form with a password field: resolves to the key, or undefined on cancel. */
 function askForKey(message) {
+  if (!document.getElementById('session-style')) {
+    const style = document.createElement('style');
+    style.id = 'session-style';
+    style.textContent = STYLE;
+    document.head.append(style);
+  }
   const dialog = document.createElement('dialog');
   dialog.className = 'session-dialog';
   const form = document.createElement('form');
@@ -48,9 +65,11 @@ function askForKey(message) {
   input.required = true;
   input.setAttribute('aria-label', 'API key');
   const ok = document.createElement('button');
+  ok.className = 'button primary';
   ok.value = 'ok';
   ok.textContent = 'Log in';
   const cancel = document.createElement('button');
+  cancel.className = 'button ghost';
   cancel.value = 'cancel';
   cancel.type = 'button';
   cancel.textContent = 'Cancel';
