@@ -1,10 +1,27 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { ServerDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** What the runs page shows from a run's results.json; anything else in it is ignored. */
+const RunSummarySchema = z.looseObject({
+  verdict: z.unknown().optional(),
+  name: z.unknown().optional(),
+  experiment: z.unknown().optional(),
+});
+
+async function readSummary(file: string): Promise<z.infer<typeof RunSummarySchema>> {
+  const text = await readFile(file, 'utf8').catch(() => '{}');
+  try {
+    return RunSummarySchema.parse(JSON.parse(text));
+  } catch {
+    return {}; // a run still being written, or not a lab run: listed by its folder name
+  }
+}
 
 /** Lab runs (folders with report.html and results.json) for the web app's runs page. */
 export function registerRunRoutes(app: FastifyInstance, deps: ServerDeps): void {
@@ -17,9 +34,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: ServerDeps): void 
       const dir = path.join(root, name);
       const report = await stat(path.join(dir, 'report.html')).catch(() => undefined);
       if (!report) continue;
-      const summary = await readFile(path.join(dir, 'results.json'), 'utf8')
-        .then((t) => JSON.parse(t) as { verdict?: unknown; name?: unknown; experiment?: unknown })
-        .catch(() => ({}) as { verdict?: unknown; name?: unknown; experiment?: unknown });
+      const summary = await readSummary(path.join(dir, 'results.json'));
       runs.push({
         id: name,
         createdAt: report.mtime.toISOString(),
