@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { FilterlabError } from '../../core/errors.js';
-import { openMode } from '../config.js';
+import { isLoopback, openMode } from '../config.js';
 import { OPEN_OWNER, RateLimiter, type ApiKeys, type KeyEntry } from './api-keys.js';
 import type { ServerDeps } from './deps.js';
 import { readCookie, SESSION_COOKIE, type Sessions } from './sessions.js';
@@ -46,6 +46,11 @@ export function installAccessGuard(
 ): void {
   const { config, keys } = deps;
   const open = openMode(config);
+  if (open && !isLoopback(config.host))
+    deps.logger.warn(
+      { host: config.host },
+      'open mode on a non-loopback address (--open-public): anyone who reaches it can upload photos and read lab reports without an API key',
+    );
   const limiter = new RateLimiter();
   app.decorateRequest('owner', '');
   app.addHook('onRequest', async (request, reply) => {
