@@ -148,9 +148,9 @@ export async function startServer(
     );
     return { expired, orphans, temporaries };
   };
-  const repair = async (minAgeMs: number) => {
+  const repair = async (minAgeMs: number, everyJob = false) => {
     await queue
-      .reconcile(minAgeMs)
+      .reconcile(minAgeMs, { everyJob })
       .catch((e: unknown) => logger.error({ err: e }, 'queue reconcile failed'));
     await queue
       .recoverExpiredLeases()
@@ -164,7 +164,7 @@ export async function startServer(
   await sweep().catch((e: unknown) => logger.error({ err: e }, 'retention sweep failed'));
   // what a killed server left (a job queued in its record only, a job still marked running)
   // is repaired now, not a minute later
-  await repair(0);
+  await repair(0, true);
 
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info(

@@ -19,6 +19,11 @@ export interface EnqueueOptions {
   quota?: Quota;
 }
 
+export interface ReconcileOptions {
+  /** Look at every job, not only those marked as being enqueued (at start: older versions' damage). */
+  everyJob?: boolean;
+}
+
 export interface ClaimedJob {
   job: JobRecord;
   /** Proof of the lease: heartbeats and results must present it. */
@@ -70,7 +75,7 @@ export interface JobQueue {
    * Steps younger than `minAgeMs` may still be finishing in a live process and are left alone.
    * Returns the number of jobs repaired.
    */
-  reconcile(minAgeMs: number): Promise<number>;
+  reconcile(minAgeMs: number, options?: ReconcileOptions): Promise<number>;
   /** Jobs past their retention time. */
   expired(now: number, limit: number): Promise<JobRecord[]>;
   counts(): Promise<Record<JobStatus, number>>;

@@ -16,6 +16,7 @@ import {
   type EnqueueOptions,
   type JobQueue,
   type QueueLimits,
+  type ReconcileOptions,
 } from './queue.js';
 import { afterAttempt, crashed, type AttemptEnd } from './transitions.js';
 
@@ -291,7 +292,7 @@ export class RedisQueue implements JobQueue {
     await this.redis.zrem(this.key.pending, record.id);
   }
 
-  async reconcile(minAgeMs: number): Promise<number> {
+  async reconcile(minAgeMs: number, options: ReconcileOptions = {}): Promise<number> {
     let repaired = 0;
     for (;;) {
       const ids = await this.redis.zrangebyscore(
@@ -302,16 +303,55 @@ export class RedisQueue implements JobQueue {
         0,
         200,
       );
-      if (!ids.length) return repaired;
+      if (!ids.length) break;
       for (const id of ids) {
         const record = await this.get(id);
         if (record?.status === 'queued' && !(await this.queue.getJob(id))) {
-          const waiting = Number(await this.redis.get(this.key.ownerQueued(record.owner)));
-          await this.addToBull(record, waiting);
+          await this.addToBull(record, await this.waiting(record.owner));
           repaired++;
         } else await this.redis.zrem(this.key.pending, id);
       }
     }
+    if (options.everyJob) repaired += await this.repairEveryJob(Date.now() - minAgeMs);
+    return repaired;
+  }
+
+  /**
+   * Versions before the atomic enqueue left jobs queued in their record with no BullMQ job and
+   * no pending mark, or with no expiry entry: they never ran and never went away. One pass over
+   * every job record gives each its expiry and BullMQ job back.
+   */
+  private async repairEveryJob(createdBefore: number): Promise<number> {
+    let repaired = 0;
+    const prefix = this.key.job('');
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const record = await this.get(key.slice(prefix.length));
+        if (!record) continue;
+        let fixed = false;
+        if ((await this.redis.zscore(this.key.expiry, record.id)) === null) {
+          await this.redis.zadd(this.key.expiry, record.expiresAt, record.id);
+          fixed = true;
+        }
+        if (
+          record.status === 'queued' &&
+          record.createdAt <= createdBefore &&
+          !(await this.queue.getJob(record.id))
+        ) {
+          await this.addToBull(record, await this.waiting(record.owner));
+          fixed = true;
+        }
+        if (fixed) repaired++;
+      }
+    } while (cursor !== '0');
+    return repaired;
+  }
+
+  private async waiting(owner: string): Promise<number> {
+    return Number(await this.redis.get(this.key.ownerQueued(owner)));
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -528,8 +568,7 @@ export class RedisQueue implements JobQueue {
     // BullMQ still has it (moved above, or put back by its stalled check) or gets it again
     if (moved || (await this.queue.getJob(id))) await this.redis.zrem(this.key.pending, id);
     else {
-      const waiting = Number(await this.redis.get(this.key.ownerQueued(record.owner)));
-      await this.addToBull((await this.get(id))!, waiting, next.runAt);
+      await this.addToBull((await this.get(id))!, await this.waiting(record.owner), next.runAt);
     }
   }
 
