@@ -84,6 +84,16 @@ describe('stripMetadata', () => {
     expect(await pixels(bytes)).toEqual(await pixels(original));
   });
 
+  it('turns a PNG that EXIF rotates upright, since its orientation goes with the EXIF', async () => {
+    const original = await photo().withExif(GPS).withMetadata({ orientation: 6 }).png().toBuffer();
+    expect((await sharp(original).metadata()).orientation).toBe(6);
+    const { bytes, format } = await stripMetadata(original);
+    expect(format).toBe('png');
+    const meta = await expectNoMetadata(bytes);
+    expect([meta.width, meta.height, meta.orientation ?? 1]).toEqual([32, 48, 1]);
+    expect(await pixels(bytes)).toEqual(await sharp(original).rotate().raw().toBuffer());
+  });
+
   it('refuses a JPEG whose segment structure is broken with FL_ERR_IMAGE_CORRUPT', async () => {
     const original = await photo().jpeg().toBuffer();
     const broken = Buffer.from(original.subarray(0, 40));

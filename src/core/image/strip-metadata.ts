@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { FilterlabError } from '../errors.js';
-import { decodeImage, type DecodeOptions } from './decode.js';
+import { decodeImage, DEFAULT_LIMITS, type DecodeOptions } from './decode.js';
 import { encodeImage } from './encode.js';
 import { sniffFormat, type ImageFormat } from './formats.js';
 
@@ -16,7 +16,7 @@ export interface StrippedImage {
  * previews carry their own EXIF). JPEG, PNG and WebP are rewritten segment by segment, so their
  * pixels stay byte for byte the same; a JPEG keeps its EXIF orientation as a one-tag EXIF block,
  * and its ICC profile. Other formats (TIFF, GIF, AVIF, HEIC), and a PNG or WebP that is rotated
- * by EXIF, are decoded upright and stored as lossless 8-bit PNG.
+ * by EXIF, are decoded upright and stored as lossless PNG.
  */
 export async function stripMetadata(
   bytes: Uint8Array,
@@ -36,8 +36,27 @@ export async function stripMetadata(
   if (format === 'jpeg') return { bytes: stripJpeg(input, orientation, name), format };
   if (format === 'png' && orientation === 1) return { bytes: stripPng(input, name), format };
   if (format === 'webp' && orientation === 1) return { bytes: stripWebp(input, name), format };
+  if (format !== 'heic') return { bytes: await uprightPng(input, name, options), format: 'png' };
+  // HEVC HEIC needs heic-decode's libheif (see decode.ts); decoded once, stored as PNG
   const { image } = await decodeImage(input, options);
   return { bytes: await encodeImage(image, { format: 'png' }), format: 'png' };
+}
+
+/** libvips re-encodes without metadata unless told to keep it; the pixels stay as they were. */
+async function uprightPng(input: Buffer, name: string, options: DecodeOptions): Promise<Buffer> {
+  const maxPixels = options.limits?.maxPixels ?? DEFAULT_LIMITS.maxPixels;
+  try {
+    return await sharp(input, { limitInputPixels: maxPixels, pages: 1, failOn: 'error' })
+      .rotate()
+      .png()
+      .toBuffer();
+  } catch (cause) {
+    throw new FilterlabError(
+      'FL_ERR_IMAGE_CORRUPT',
+      `Expected a decodable image in ${name} but it could not be decoded: ${(cause as Error).message.split('\n')[0]}`,
+      { cause, details: { file: name } },
+    );
+  }
 }
 
 function malformed(name: string, format: string, where: number): FilterlabError {
