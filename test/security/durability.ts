@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { openQueue } from '../../src/serve/backends.js';
 import { parseServerConfig } from '../../src/serve/config.js';
-import type { JobRecord } from '../../src/serve/jobs.js';
+import { newJobId, type JobRecord } from '../../src/serve/jobs.js';
 import type { JobQueue } from '../../src/serve/queue/queue.js';
+import { inputKey, type BlobStore } from '../../src/serve/storage/blob-store.js';
 import { hasRedisServer, startRedis, type RedisServer } from '../support/services.js';
 import { SERVING, spawnCli, type CliProcess } from '../support/spawn-cli.js';
 
@@ -62,6 +63,29 @@ export const QUEUE_BACKENDS: readonly QueueBackend[] = [
 /** The queue a server on `dataDir` and `queue` uses, opened here to inspect what it left. */
 export function inspectQueue(dataDir: string, queue: string): Promise<JobQueue> {
   return openQueue(parseServerConfig({ dataDir, queue }));
+}
+
+/** Store a photo and queue a `vivid` job for it straight on the queue (no HTTP server). */
+export async function enqueuePhoto(
+  queue: JobQueue,
+  store: BlobStore,
+  image: Buffer,
+  owner = 'test',
+): Promise<string> {
+  const id = newJobId();
+  await store.put(inputKey(id), image, 'image/jpeg');
+  await queue.enqueue({
+    id,
+    owner,
+    filter: 'vivid',
+    params: {},
+    seed: 0,
+    priority: 0,
+    maxAttempts: 3,
+    inputKey: inputKey(id),
+    expiresAt: Date.now() + 3_600_000,
+  });
+  return id;
 }
 
 /** Every job record the queue holds. */

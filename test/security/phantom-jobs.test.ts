@@ -10,10 +10,16 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openQueue, openStore } from '../../src/serve/backends.js';
 import { parseServerConfig } from '../../src/serve/config.js';
-import { newJobId, SYSTEM_OWNER } from '../../src/serve/jobs.js';
-import { inputKey } from '../../src/serve/storage/blob-store.js';
+import { SYSTEM_OWNER } from '../../src/serve/jobs.js';
 import { createJob, jpeg, tempDir, waitFor } from '../support/server.js';
-import { allJobs, inspectQueue, Processes, QUEUE_BACKENDS, figure } from './durability.js';
+import {
+  allJobs,
+  enqueuePhoto,
+  figure,
+  inspectQueue,
+  Processes,
+  QUEUE_BACKENDS,
+} from './durability.js';
 
 const CLIENTS = 8;
 const ACCEPTED_BEFORE_KILL = 40;
@@ -131,20 +137,11 @@ describe.skipIf(!redis.available)('phantom jobs left by an older version (redis)
     const bull = new Queue('filterlab-jobs', { connection: raw, prefix });
     try {
       const image = await jpeg(64, 48);
-      const ids = [newJobId(), newJobId()];
+      const ids = [
+        await enqueuePhoto(queue, store, image, 'old-client'),
+        await enqueuePhoto(queue, store, image, 'old-client'),
+      ];
       for (const id of ids) {
-        await store.put(inputKey(id), image, 'image/jpeg');
-        await queue.enqueue({
-          id,
-          owner: 'old-client',
-          filter: 'vivid',
-          params: {},
-          seed: 0,
-          priority: 0,
-          maxAttempts: 3,
-          inputKey: inputKey(id),
-          expiresAt: Date.now() + 3_600_000,
-        });
         // what the old non-atomic enqueue left when killed: no BullMQ job, and for one no expiry
         await (await bull.getJob(id))!.remove();
       }

@@ -8,26 +8,15 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openQueue, openStore } from '../../src/serve/backends.js';
 import { parseServerConfig } from '../../src/serve/config.js';
-import { newJobId, type JobRecord } from '../../src/serve/jobs.js';
+import type { JobRecord } from '../../src/serve/jobs.js';
 import type { JobQueue } from '../../src/serve/queue/queue.js';
-import { inputKey, type BlobStore } from '../../src/serve/storage/blob-store.js';
+import type { BlobStore } from '../../src/serve/storage/blob-store.js';
 import { WorkerSupervisor } from '../../src/serve/worker/supervisor.js';
 import { jpeg, tempDir, waitFor } from '../support/server.js';
+import { enqueuePhoto } from './durability.js';
 
 async function runJob(queue: JobQueue, store: BlobStore, image: Buffer): Promise<JobRecord> {
-  const id = newJobId();
-  await store.put(inputKey(id), image, 'image/jpeg');
-  await queue.enqueue({
-    id,
-    owner: 'test',
-    filter: 'vivid',
-    params: {},
-    seed: 0,
-    priority: 0,
-    maxAttempts: 1,
-    inputKey: inputKey(id),
-    expiresAt: Date.now() + 60_000,
-  });
+  const id = await enqueuePhoto(queue, store, image);
   return waitFor(
     async () => {
       const job = await queue.get(id);
