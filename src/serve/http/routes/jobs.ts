@@ -120,7 +120,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
       const quota = key?.quotaPerDay ?? config.quotaPerDay;
 
       const id = newJobId();
-      // at rest without EXIF/GPS/XMP: the location of a photo outlives no request
+      // stored without EXIF/GPS/XMP: where a photo was taken is never kept at rest
       const stored = await stripMetadata(upload.image, { name: 'upload', limits });
       await store.put(inputKey(id), stored.bytes, MIME_TYPES[stored.format]);
       let job: JobRecord;
