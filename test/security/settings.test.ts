@@ -3,7 +3,7 @@
  * address, numbers in the environment, keyed hashes, owner-only files, legacy sha256 entries.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFromEnv, hoursToMs, parseServerConfig } from '../../src/serve/config.js';
@@ -142,6 +142,17 @@ describe('API keys at rest', () => {
     ]);
     expect((await ApiKeys.open(dir)).find(key)?.id).toBe('abc123');
     expect((await ApiKeys.open(dir)).find('fl_other')).toBeUndefined();
+  });
+
+  it('stops with FL_ERR_CONFIG when the secret cannot be read, instead of making keys unusable', async () => {
+    const dir = await fresh();
+    await mkdir(path.join(dir, 'api-keys.secret'));
+    await expect(ApiKeys.open(dir)).rejects.toMatchObject({
+      code: 'FL_ERR_CONFIG',
+      message: expect.stringMatching(
+        /API key secret .*api-keys\.secret but it could not be read or made: EISDIR/,
+      ),
+    });
   });
 
   it('refuses a priority cap out of range, and `keys create --max-priority` sets it', async () => {

@@ -56,7 +56,8 @@ export class ApiKeys {
     const file = path.join(dataDir, 'api-keys.json');
     const secret = await serverSecret(path.join(dataDir, 'api-keys.secret'));
     const version = fileVersion(file);
-    if (version) await chmod(file, 0o600); // files written before keys were owner-only
+    // files written before keys were owner-only; a read-only copy (a shared mount) stays as it is
+    if (version) await chmod(file, 0o600).catch(() => undefined);
     const text = await readFile(file, 'utf8').catch(() => '[]');
     return new ApiKeys(file, secret, parseKeys(file, text), version);
   }
@@ -142,15 +143,22 @@ export class ApiKeys {
 /** The server's HMAC secret: 32 random bytes made once, in an owner-only file. */
 async function serverSecret(file: string): Promise<Buffer> {
   const made = randomBytes(32).toString('hex');
-  // 'wx': two processes starting at once agree on the first one written
-  await writeFile(file, made + '\n', { flag: 'wx', mode: 0o600 }).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  });
+  // 'wx': of two processes starting at once, the first one's secret is kept; a read-only data
+  // folder (keys shared on a mount) must already hold one, which is read below
+  await writeFile(file, made + '\n', { flag: 'wx', mode: 0o600 }).catch(() => undefined);
   let text = '';
   // another process may have created the file a moment ago and not written it yet
   for (let tries = 0; tries < 20 && !text; tries++) {
     if (tries) await new Promise((r) => setTimeout(r, 25));
-    text = (await readFile(file, 'utf8')).trim();
+    text = (
+      await readFile(file, 'utf8').catch((cause: unknown) => {
+        throw new FilterlabError(
+          'FL_ERR_CONFIG',
+          `Expected the API key secret ${file} but it could not be read or made: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`,
+          { cause },
+        );
+      })
+    ).trim();
   }
   if (!HEX64.test(text))
     throw new FilterlabError(
