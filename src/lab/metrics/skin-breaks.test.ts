@@ -30,6 +30,19 @@ describe('skinBreaks', () => {
     expect(skinBreaks(input, shade, skin, 2)!.percent).toBe(0);
   });
 
+  it('more or less saturation on textured skin (vivid, mono) is not a break', () => {
+    // Blotchy skin: alternating 4-px stripes of two skin colours.
+    const blotchy = patch((x) => (x % 8 < 4 ? SKIN : [0.85, 0.55, 0.45]));
+    const scaled = (k: number) =>
+      patch((x) => {
+        const c = x % 8 < 4 ? SKIN : [0.85, 0.55, 0.45];
+        const y = 0.299 * c[0]! + 0.587 * c[1]! + 0.114 * c[2]!;
+        return c.map((v) => y + (v - y) * k);
+      });
+    expect(skinBreaks(blotchy, scaled(1.6), skin, 2)!.percent).toBe(0);
+    expect(skinBreaks(blotchy, scaled(0), skin, 2)!.percent).toBe(0);
+  });
+
   it('an orange band across the forehead is a jump along its edge', () => {
     // Rows above 10 turned orange: the rows within `span` of row 10 see the new edge.
     const band = patch((_, y) => (y < 10 ? [0.95, 0.45, 0.15] : SKIN));

@@ -7,8 +7,8 @@ import type { MetricDefinition } from './registry.js';
  * A "looks broken" signal: the share of skin pixels where the output has a hue or saturation
  * jump the input did not have. The filter's colour change at each pixel, (a*, b*) of the output
  * minus the input's, is compared between the two ends of a span of `span` pixels (about a
- * twentieth of a face width) inside skin; where it differs by more than JUMP, the skin has a
- * new colour edge — the band at a hairline where a paste-back stopped, a blotch, posterised
+ * twentieth of a face width) inside skin; where it differs by more than JUMP plus the input's
+ * own a*b* step there, the skin has a new colour edge — the band at a hairline where a paste-back stopped, a blotch, posterised
  * patches. A uniform change (a warm look) does not count, nor does the input's own shading.
  */
 export interface SkinBreaks {
@@ -41,12 +41,13 @@ export function skinBreaks(
   const b = imageToLab(output);
   const inSkin = (x: number, y: number) =>
     x >= 0 && y >= 0 && x < w && y < h && skin.data[y * w + x]! >= 0.5;
-  // How differently the filter moved a*b* at pixels i and j.
+  // How differently the filter moved a*b* at pixels i and j, beyond the a*b* step the input
+  // already had there: scaling every chroma up to 2x (vivid) or to 0 (mono) never counts.
   const jump = (i: number, j: number) =>
     Math.hypot(
       b[3 * i + 1]! - a[3 * i + 1]! - (b[3 * j + 1]! - a[3 * j + 1]!),
       b[3 * i + 2]! - a[3 * i + 2]! - (b[3 * j + 2]! - a[3 * j + 2]!),
-    );
+    ) - Math.hypot(a[3 * i + 1]! - a[3 * j + 1]!, a[3 * i + 2]! - a[3 * j + 2]!);
   let pixels = 0;
   let broken = 0;
   for (let y = 0; y < h; y++) {
