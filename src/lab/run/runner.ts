@@ -319,7 +319,8 @@ async function loadInput(item: DatasetItem, maxSide: number | undefined): Promis
   return resizeImage(image, size.width, size.height);
 }
 
-function resolveFilterRef(ref: string, baseDir: string): string {
+/** A built-in filter id as it is; a spec path resolved against the experiment's folder. */
+export function resolveFilterRef(ref: string, baseDir: string): string {
   return /[\\/]/.test(ref) || /\.(ya?ml|json)$/.test(ref) ? path.resolve(baseDir, ref) : ref;
 }
 
