@@ -5,6 +5,7 @@ import { ImageIoSchema } from '../../core/models/manifest.js';
 import { FilterlabError } from '../../core/errors.js';
 import { defaultModelsDir } from '../../core/models/store.js';
 import { EXIT } from '../exit-codes.js';
+import { registerModelsImport } from './models-import.js';
 import { registerModelsOptimize } from './models-optimize.js';
 import type { Io } from '../io.js';
 
@@ -106,6 +107,7 @@ export function registerModels(program: Command, io: Io): void {
     });
 
   registerModelsOptimize(models, io);
+  registerModelsImport(models, io);
 }
 
 function parseIo(text: string) {

@@ -42,8 +42,15 @@ export const ImageIoSchema = z.strictObject({
   /** Output encoding; default: the same as the input's. */
   output: PixelEncodingSchema.optional(),
   size: SizeRuleSchema.default({ kind: 'any' }),
-  /** Images with a longer side are processed in tiles of this size. */
+  /** Images with a longer side are processed in tiles of this size (resized, for wholeImage models). */
   maxSide: positiveInt.optional(),
+  /** Smallest side the model accepts; a smaller image is an FL_ERR_IMAGE_TOO_SMALL. */
+  minSide: positiveInt.optional(),
+  /**
+   * The model takes statistics over the whole image (instance norm), so tiles would change its
+   * result: it is never tiled, and an image over maxSide is resized down and the output back up.
+   */
+  wholeImage: z.boolean().default(false),
   /** Tiled execution: tile edge and overlap in input pixels (feathered seams). */
   tile: z.strictObject({ size: positiveInt, overlap: z.number().int().nonnegative() }).optional(),
   /** Output size / input size, e.g. 2 for a 2x upscaler. */
