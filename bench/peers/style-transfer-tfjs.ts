@@ -155,6 +155,12 @@ export class TfjsStyleTransfer {
     width: number,
     height: number,
   ): Promise<{ data: Float32Array; width: number; height: number }> {
+    if (pixels.length !== width * height * 3) {
+      throw new FilterlabError(
+        'FL_ERR_INVALID_ARGUMENT',
+        `Expected ${width}x${height}x3 = ${width * height * 3} pixel values but received ${pixels.length}`,
+      );
+    }
     const out = tf.tidy(() => this.forward(tf.tensor3d(pixels, [height, width, 3])));
     try {
       const [h, w] = out.shape;
