@@ -177,7 +177,10 @@ export class OnnxImageModel {
     }
     const maxSide = o.maxSide ?? io.maxSide;
     const longSide = Math.max(image.width, image.height);
-    const k = maxSide && longSide > maxSide ? maxSide / longSide : 1;
+    const shortSide = Math.min(image.width, image.height);
+    let k = maxSide && longSide > maxSide ? maxSide / longSide : 1;
+    // a long, thin photo keeps minSide on its short side (the long side then exceeds maxSide)
+    if (io.minSide && shortSide * k < io.minSide) k = Math.min(1, io.minSide / shortSide);
     const small =
       k < 1
         ? resizeImage(
@@ -189,10 +192,7 @@ export class OnnxImageModel {
     if (io.minSide && Math.min(small.width, small.height) < io.minSide) {
       throw new FilterlabError(
         'FL_ERR_IMAGE_TOO_SMALL',
-        `Expected an image of at least ${io.minSide} px on each side for model ${id}` +
-          (k < 1 ? ` after resizing its long side to ${maxSide}` : '') +
-          ` but received ${small.width}x${small.height}` +
-          (k < 1 ? ` (from ${image.width}x${image.height})` : ''),
+        `Expected an image of at least ${io.minSide} px on each side for model ${id} but received ${image.width}x${image.height}`,
         { details: { width: image.width, height: image.height, minSide: io.minSide } },
       );
     }
