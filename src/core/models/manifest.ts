@@ -112,33 +112,30 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
 
 export async function readManifest(dir: string): Promise<ModelManifest> {
   const file = path.join(dir, MANIFEST_FILE);
+  return parseManifest(await readManifestJson(file, 'a model manifest'), file);
+}
+
+/** The JSON in a manifest file (`what` names it in the error); FL_ERR_MODEL_MANIFEST otherwise. */
+export async function readManifestJson(file: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
     throw new FilterlabError(
       'FL_ERR_MODEL_MANIFEST',
-      `Expected a model manifest at ${file} but it cannot be read`,
-      {
-        cause,
-        details: { file },
-      },
+      `Expected ${what} at ${file} but it cannot be read`,
+      { cause, details: { file } },
     );
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     throw new FilterlabError(
       'FL_ERR_MODEL_MANIFEST',
       `Expected JSON in ${file}: ${(cause as Error).message}`,
-      {
-        cause,
-        details: { file },
-      },
+      { cause, details: { file } },
     );
   }
-  return parseManifest(json, file);
 }
 
 export async function sha256File(file: string): Promise<string> {

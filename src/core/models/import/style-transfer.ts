@@ -12,7 +12,7 @@ import { FilterlabError } from '../../errors.js';
 import { GraphBuilder, attr } from '../../onnx/graph-builder.js';
 import { float32ToFloat16 } from '../../tensor/float16.js';
 import { formatZodError } from '../../zod-errors.js';
-import { ModelIdSchema, writeManifest, type ImageIo } from '../manifest.js';
+import { ModelIdSchema, readManifestJson, writeManifest, type ImageIo } from '../manifest.js';
 import { defaultModelsDir, ModelStore, type InstalledModel } from '../store.js';
 import {
   expectedVariables,
@@ -96,22 +96,7 @@ export async function readStyleCheckpoint(dir: string): Promise<StyleCheckpoint>
 async function readCheckpointManifest(
   file: string,
 ): Promise<z.infer<typeof CheckpointManifestSchema>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_MODEL_MANIFEST',
-      `Expected a deeplearn.js checkpoint manifest at ${file} but it cannot be read`,
-      { cause, details: { file } },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw manifestError(file, `Expected JSON in ${file}: ${(cause as Error).message}`, cause);
-  }
+  const json = await readManifestJson(file, 'a deeplearn.js checkpoint manifest');
   const parsed = CheckpointManifestSchema.safeParse(json);
   if (!parsed.success) {
     throw manifestError(
