@@ -14,9 +14,9 @@ import { percentiles, type Percentiles } from '../src/bench/percentiles.js';
 import { atLongSide, loadPhoto } from '../src/bench/photos.js';
 import { processPeakRssMb, rssMb } from '../src/bench/memory.js';
 import { createContext, disposeContext, type Context } from '../src/core/context.js';
-import { applyToBytes } from '../src/core/filters/apply.js';
 import { compile } from '../src/core/filters/compile.js';
 import { loadFilter } from '../src/core/filters/load.js';
+import { decodeImage } from '../src/core/image/decode.js';
 import { encodeImage } from '../src/core/image/encode.js';
 import type { Image } from '../src/core/image/image.js';
 import type { InstalledModel } from '../src/core/models/store.js';
@@ -55,6 +55,7 @@ export interface ModelSizeResult {
   size: number;
   input: { width: number; height: number };
   latency: Percentiles;
+  cpuP50Ms: number;
   /** Process peak RSS (getrusage) after this size's runs; sizes run smallest first. */
   peakRssMb: number;
 }
@@ -63,8 +64,10 @@ export interface TfjsSizeResult {
   size: number;
   input: { width: number; height: number };
   onnx: Percentiles;
+  onnxCpuP50Ms: number;
   /** Undefined when tfjs failed at this size (see error). */
   tfjs?: Percentiles;
+  tfjsCpuP50Ms?: number;
   error?: string;
   /** tfjs p50 / ONNX p50. */
   ratio?: number;
@@ -75,11 +78,14 @@ export interface TfjsSizeResult {
 export interface FilterSizeResult {
   size: number;
   input: { width: number; height: number };
-  /** applyToBytes on the JPEG: decode → filter → encode. */
+  /** The JPEG decoded, filtered and encoded (what applyToBytes does). */
   whole: Percentiles;
+  wholeCpuP50Ms: number;
   /** session.run of the filter's model on the prepared tensor. */
   bare: Percentiles;
-  steps: { decodeMs: number; runMs: number; encodeMs: number };
+  bareCpuP50Ms: number;
+  /** p50 of each part of the whole run: decode, each filter step, encode. */
+  parts: { name: string; p50Ms: number }[];
   /** whole p50 / bare p50. */
   ratio: number;
 }
@@ -111,21 +117,30 @@ async function forward(session: OnnxSession, input: Tensor): Promise<Float32Arra
   return out[session.outputs[0]!.name]!.data as Float32Array;
 }
 
-/** Alternate `fns` round by round (warm-up rounds unrecorded); times per fn in ms. */
+/**
+ * Alternate `fns` round by round (warm-up rounds unrecorded). Per fn: wall-clock ms, and the CPU
+ * ms (user + system, every thread of the process) each call used: steadier than wall time when
+ * other processes share the cores.
+ */
 async function alternate(
   fns: readonly (() => Promise<unknown>)[],
   runs: number,
   warmup: number,
-): Promise<number[][]> {
-  const times = fns.map(() => [] as number[]);
+): Promise<{ wall: Percentiles; cpuP50Ms: number }[]> {
+  const wall = fns.map(() => [] as number[]);
+  const cpu = fns.map(() => [] as number[]);
   for (let round = -warmup; round < runs; round++) {
     for (const [i, fn] of fns.entries()) {
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
       await fn();
-      if (round >= 0) times[i]!.push(performance.now() - started);
+      if (round < 0) continue;
+      wall[i]!.push(performance.now() - started);
+      const used = process.cpuUsage(cpuBefore);
+      cpu[i]!.push((used.user + used.system) / 1000);
     }
   }
-  return times;
+  return fns.map((_, i) => ({ wall: percentiles(wall[i]!), cpuP50Ms: percentiles(cpu[i]!).p50 }));
 }
 
 async function runModel(
@@ -140,11 +155,12 @@ async function runModel(
   for (const size of [...job.sizes].sort((a, b) => a - b)) {
     const image = atLongSide(photo, size);
     const input = preparedTensor(image);
-    const [times] = await alternate([() => forward(session, input)], job.runs, job.warmup);
+    const [m] = await alternate([() => forward(session, input)], job.runs, job.warmup);
     sizes.push({
       size,
       input: { width: image.width, height: image.height },
-      latency: percentiles(times!),
+      latency: m!.wall,
+      cpuP50Ms: m!.cpuP50Ms,
       peakRssMb: processPeakRssMb(),
     });
   }
@@ -176,24 +192,25 @@ async function runTfjs(
       };
       const inputSize = { width: image.width, height: image.height };
       try {
-        const [onnx, peer] = await alternate([onnxRun, tfjsRun], job.runs, job.warmup);
-        const o = percentiles(onnx!);
-        const t = percentiles(peer!);
+        const [o, t] = await alternate([onnxRun, tfjsRun], job.runs, job.warmup);
         sizes.push({
           size,
           input: inputSize,
-          onnx: o,
-          tfjs: t,
-          ratio: t.p50 / o.p50,
+          onnx: o!.wall,
+          onnxCpuP50Ms: o!.cpuP50Ms,
+          tfjs: t!.wall,
+          tfjsCpuP50Ms: t!.cpuP50Ms,
+          ratio: t!.wall.p50 / o!.wall.p50,
           maxAbsDiff: maxDiffNchwHwc(onnxOut!, tfjsOut!, padded.width * padded.height),
         });
       } catch (error) {
         // tfjs-wasm runs out of its 4 GB heap on large inputs; ONNX alone is measured then
-        const [onnx] = await alternate([onnxRun], job.runs, 0);
+        const [o] = await alternate([onnxRun], job.runs, 0);
         sizes.push({
           size,
           input: inputSize,
-          onnx: percentiles(onnx!),
+          onnx: o!.wall,
+          onnxCpuP50Ms: o!.cpuP50Ms,
           error: (error instanceof Error ? error.message : String(error)).slice(0, 200),
         });
         break; // the wasm backend is not usable after such a failure
@@ -231,36 +248,43 @@ async function runFilter(
       const image = atLongSide(photo, size);
       const jpeg = await encodeImage(image, { format: 'jpeg', quality: 92 });
       const input = preparedTensor(image);
-      const stepTimes: { decodeMs: number; runMs: number; encodeMs: number }[] = [];
+      // the working size follows the photo, where the filter has that parameter
+      const params = 'size' in loaded.spec.params ? { size } : {};
+      const parts: { name: string; ms: number }[][] = [];
       const [whole, bare] = await alternate(
         [
           async () => {
-            // the working size follows the photo, where the filter has that parameter
-            const params = 'size' in loaded.spec.params ? { size } : {};
-            const r = await applyToBytes(runner, jpeg, 'bench.jpg', { params });
-            stepTimes.push(r.timings);
+            // applyToBytes's path (decode → runner.run → encode), timed part by part
+            const t0 = performance.now();
+            const { image: decoded } = await decodeImage(jpeg, { name: 'bench.jpg' });
+            const t1 = performance.now();
+            const r = await runner.run(decoded, { params });
+            const t2 = performance.now();
+            await encodeImage(r.image, { format: runner.spec.output.format });
+            parts.push([
+              { name: 'decode', ms: t1 - t0 },
+              ...r.timings.map((t) => ({ name: t.type, ms: t.ms })),
+              { name: 'encode', ms: performance.now() - t2 },
+            ]);
           },
           () => forward(session, input),
         ],
         job.runs,
         job.warmup,
       );
-      const w = percentiles(whole!);
-      const b = percentiles(bare!);
-      const recorded = stepTimes.slice(job.warmup);
-      const median = (k: 'decodeMs' | 'runMs' | 'encodeMs') =>
-        percentiles(recorded.map((t) => t[k])).p50;
+      const recorded = parts.slice(job.warmup);
       sizes.push({
         size,
         input: { width: image.width, height: image.height },
-        whole: w,
-        bare: b,
-        steps: {
-          decodeMs: median('decodeMs'),
-          runMs: median('runMs'),
-          encodeMs: median('encodeMs'),
-        },
-        ratio: w.p50 / b.p50,
+        whole: whole!.wall,
+        wholeCpuP50Ms: whole!.cpuP50Ms,
+        bare: bare!.wall,
+        bareCpuP50Ms: bare!.cpuP50Ms,
+        parts: recorded[0]!.map((part, i) => ({
+          name: part.name,
+          p50Ms: percentiles(recorded.map((r) => r[i]!.ms)).p50,
+        })),
+        ratio: whole!.wall.p50 / bare!.wall.p50,
       });
     }
   } finally {

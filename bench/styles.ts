@@ -24,7 +24,7 @@
  * portrait (samples/portraits) scaled to each size. Results: tables and bench/results/styles.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -95,27 +95,32 @@ const opts = {
 const CHECKPOINTS = process.env.FILTERLAB_STYLE_CHECKPOINTS
   ? path.resolve(process.env.FILTERLAB_STYLE_CHECKPOINTS)
   : path.resolve(ROOT, '..', 'shared', 'models', 'style-transfer');
-const ALL_STYLES = [
-  'wave',
-  'la_muse',
-  'udnie',
-  'scream',
-  'rain_princess',
-  'wreck',
-  'mathura',
-  'matta',
-  'matilde_perez',
-];
+/** Every checkpoint folder (one with a manifest.json) under CHECKPOINTS, by name. */
+async function allStyles(): Promise<string[]> {
+  const names = (await readdir(CHECKPOINTS, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  const found = await Promise.all(
+    names.map((n) =>
+      stat(path.join(CHECKPOINTS, n, 'manifest.json')).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  return names.filter((_, i) => found[i]);
+}
 
 /** Built-in `ai` filters and the checkpoint each one's model came from (style-la-muse → la_muse). */
-async function builtinStyleFilters(): Promise<Map<string, string>> {
+async function builtinStyleFilters(known: readonly string[]): Promise<Map<string, string>> {
   const filters = new Map<string, string>();
   for (const { spec } of await listBuiltinSpecs()) {
     if (!spec.tags.includes('ai')) continue;
     const step = spec.steps.find((s) => s.type === 'onnx.image') as { model?: unknown } | undefined;
     const model = typeof step?.model === 'string' ? step.model : '';
     const style = /^style-(.+)$/.exec(model)?.[1]?.replaceAll('-', '_');
-    if (style && ALL_STYLES.includes(style)) filters.set(style, spec.id);
+    if (style && known.includes(style)) filters.set(style, spec.id);
   }
   return filters;
 }
@@ -193,10 +198,11 @@ async function quality(
 const started = new Date();
 const startedMs = performance.now();
 const machine = describeMachine();
-const shipped = await builtinStyleFilters();
+const checkpoints = await allStyles();
+const shipped = await builtinStyleFilters(checkpoints);
 const styles =
   args.styles === 'all'
-    ? ALL_STYLES
+    ? checkpoints
     : args.styles
       ? list(args.styles)
       : quick
@@ -242,7 +248,12 @@ try {
     }
     say(`${style}: quality vs fp32 on ${qualityPhotos.length} portraits at 512 px`);
     const q = await quality(ctx, models, qualityPhotos, identity);
-    perStyle.push({ style, filter: shipped.get(style), latency, quality: q });
+    const fileMb = Object.fromEntries(
+      await Promise.all(
+        PRECISIONS.map(async (p) => [p, (await stat(models[p].entry)).size / 2 ** 20] as const),
+      ),
+    ) as Record<Precision, number>;
+    perStyle.push({ style, filter: shipped.get(style), fileMb, latency, quality: q });
     if (index > 0) continue;
     say(`${style}: ONNX fp32 vs tfjs-wasm at ${opts.tfjsSizes.join(', ')} px`);
     peer = await runChild(
@@ -294,11 +305,13 @@ const report = {
   note:
     'Measured on a shared, busy 2-core machine (see loadAverage). latency: one bare forward ' +
     'pass (session.run on the prepared NCHW tensor), each precision in its own process; ' +
+    'cpu*P50Ms: user+system CPU ms of the process per call (all threads), steadier than wall ' +
+    'time on a loaded machine; ' +
     'peakRssMb: that process at the end of the size (sizes run smallest first). quality: the ' +
     'fp16-weights and int8 outputs against the fp32 output through onnx.image on sample ' +
     'portraits at 512 px (SSIM; identity = cosine of face embeddings). peer: ONNX fp32 and the ' +
-    'tfjs-wasm reference alternating in one process. wholeFilter: applyToBytes (decode, ' +
-    'style, keep-face, encode) alternating with the bare call of the same model.',
+    'tfjs-wasm reference alternating in one process. wholeFilter: decode, the built-in filter ' +
+    '(style, keep-face) and encode, alternating with the bare call of the same model.',
   options: { ...opts, photo: path.relative(ROOT, benchPhoto), styles },
   goals: { peerRatioAtLeast: 3, wholeFilterRatioAtMost: 1.3 },
   styles: perStyle,
@@ -319,25 +332,32 @@ const rows = perStyle.flatMap((s) =>
       `${z.input.width}x${z.input.height}`,
       ms(z.latency.p50),
       ms(z.latency.p95),
+      ms(z.cpuP50Ms),
       z.peakRssMb.toFixed(0),
     ]);
   }),
 );
 console.log('Bare forward pass, one process per model:');
 console.log(
-  textTable(['style', 'model', 'input', 'p50 ms', 'p95 ms', 'peak RSS MB'], rows).join('\n'),
+  textTable(
+    ['style', 'model', 'input', 'p50 ms', 'p95 ms', 'cpu p50 ms', 'peak RSS MB'],
+    rows,
+  ).join('\n'),
 );
 const cost = (q: { ssim: number; minSsim: number; identity?: number } | undefined) => [
   q ? q.ssim.toFixed(4) : '-',
   q ? q.minSsim.toFixed(4) : '-',
   q?.identity !== undefined ? q.identity.toFixed(3) : '-',
 ];
-console.log(`\nCost against the fp32 output (${qualityPhotos.length} portraits at 512 px):`);
+console.log(
+  `\nModel file MB and cost against the fp32 output (${qualityPhotos.length} portraits at 512 px):`,
+);
 console.log(
   textTable(
     [
       'style',
       'filter',
+      'MB fp32/fp16w/int8',
       'fp16w SSIM',
       'fp16w min SSIM',
       'fp16w identity',
@@ -348,6 +368,7 @@ console.log(
     perStyle.map((s) => [
       s.style,
       s.filter ?? '-',
+      PRECISIONS.map((p) => s.fileMb[p].toFixed(1)).join(' / '),
       ...cost(s.quality['fp16-weights']),
       ...cost(s.quality.int8),
     ]),
@@ -357,12 +378,22 @@ if (peer?.kind === 'tfjs') {
   console.log('\nONNX fp32 vs tfjs-wasm (same process, alternating):');
   console.log(
     textTable(
-      ['input', 'ONNX p50 ms', 'tfjs p50 ms', 'tfjs / ONNX', 'max |diff| (0..255)'],
+      [
+        'input',
+        'ONNX p50 ms',
+        'tfjs p50 ms',
+        'tfjs / ONNX',
+        'ONNX cpu ms',
+        'tfjs cpu ms',
+        'max |diff| (0..255)',
+      ],
       peer.sizes.map((z) => [
         `${z.input.width}x${z.input.height}`,
         ms(z.onnx.p50),
         z.tfjs ? ms(z.tfjs.p50) : `failed: ${z.error}`,
         z.ratio ? `${z.ratio.toFixed(1)}x` : '-',
+        ms(z.onnxCpuP50Ms),
+        z.tfjsCpuP50Ms !== undefined ? ms(z.tfjsCpuP50Ms) : '-',
         z.maxAbsDiff !== undefined ? z.maxAbsDiff.toFixed(4) : '-',
       ]),
     ).join('\n'),
@@ -372,15 +403,21 @@ if (whole?.kind === 'filter') {
   console.log(`\nWhole filter vs bare ${whole.model} call:`);
   console.log(
     textTable(
-      ['input', 'whole p50 ms', 'bare p50 ms', 'whole / bare', 'decode', 'run', 'encode'],
+      [
+        'input',
+        'whole p50 ms',
+        'bare p50 ms',
+        'whole / bare',
+        'cpu whole / bare',
+        'parts (p50 ms)',
+      ],
       whole.sizes.map((z) => [
         `${z.input.width}x${z.input.height}`,
         ms(z.whole.p50),
         ms(z.bare.p50),
         `${z.ratio.toFixed(2)}x`,
-        ms(z.steps.decodeMs),
-        ms(z.steps.runMs),
-        ms(z.steps.encodeMs),
+        `${(z.wholeCpuP50Ms / z.bareCpuP50Ms).toFixed(2)}x`,
+        z.parts.map((p) => `${p.name} ${ms(p.p50Ms)}`).join(', '),
       ]),
     ).join('\n'),
   );
@@ -389,12 +426,13 @@ if (sweep.length) {
   console.log('\nSession options, fp32 at 512 px:');
   console.log(
     textTable(
-      ['threads', 'graph', 'p50 ms', 'p95 ms'],
+      ['threads', 'graph', 'p50 ms', 'p95 ms', 'cpu p50 ms'],
       sweep.map((s) => [
         String(s.threads),
         s.graphOptimization,
         ms(s.latency.p50),
         ms(s.latency.p95),
+        ms(s.cpuP50Ms),
       ]),
     ).join('\n'),
   );
