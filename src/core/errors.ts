@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   FL_ERR_IMAGE_FORMAT: 'The bytes are not in a supported image format.',
   FL_ERR_HEIC_UNSUPPORTED: 'HEIC/HEIF could not be decoded on this machine.',
   FL_ERR_IMAGE_TOO_LARGE: 'The image exceeds the byte or pixel limit.',
+  FL_ERR_IMAGE_TOO_SMALL:
+    'The image (after resizing to the working size) is smaller than the model accepts.',
   FL_ERR_SPEC_INVALID: 'A filter spec failed validation; the message names the bad field.',
   FL_ERR_SPEC_PARSE: 'A filter spec file is not valid YAML or JSON.',
   FL_ERR_UNKNOWN_STEP: 'A filter spec names a step type that is not registered.',

@@ -6,6 +6,7 @@ import { FilterlabError } from '../../core/errors.js';
 import { defaultModelsDir } from '../../core/models/store.js';
 import { parseWith } from '../../core/util/parse-with.js';
 import { EXIT } from '../exit-codes.js';
+import { registerModelsImport } from './models-import.js';
 import { registerModelsOptimize } from './models-optimize.js';
 import type { Io } from '../io.js';
 
@@ -107,6 +108,7 @@ export function registerModels(program: Command, io: Io): void {
     });
 
   registerModelsOptimize(models, io);
+  registerModelsImport(models, io);
 }
 
 function parseIo(text: string) {

@@ -44,8 +44,15 @@ export const ImageIoSchema = z.strictObject({
   /** Output encoding; default: the same as the input's. */
   output: PixelEncodingSchema.optional(),
   size: SizeRuleSchema.default({ kind: 'any' }),
-  /** Images with a longer side are processed in tiles of this size. */
+  /** Images with a longer side are processed in tiles of this size (resized, for wholeImage models). */
   maxSide: positiveInt.optional(),
+  /** Smallest side the model accepts; a smaller image is an FL_ERR_IMAGE_TOO_SMALL. */
+  minSide: positiveInt.optional(),
+  /**
+   * The model takes statistics over the whole image (instance norm), so tiles would change its
+   * result: it is never tiled, and an image over maxSide is resized down and the output back up.
+   */
+  wholeImage: z.boolean().default(false),
   /** Tiled execution: tile edge and overlap in input pixels (feathered seams). */
   tile: z.strictObject({ size: positiveInt, overlap: z.number().int().nonnegative() }).optional(),
   /** Output size / input size, e.g. 2 for a 2x upscaler. */
@@ -102,21 +109,21 @@ export function parseManifest(value: unknown, source: string): ModelManifest {
 
 export async function readManifest(dir: string): Promise<ModelManifest> {
   const file = path.join(dir, MANIFEST_FILE);
-  const text = await readText(file, 'a model manifest', 'FL_ERR_MODEL_MANIFEST');
-  let json: unknown;
+  return parseManifest(await readManifestJson(file, 'a model manifest'), file);
+}
+
+/** The JSON in a manifest file (`what` names it in the error); FL_ERR_MODEL_MANIFEST otherwise. */
+export async function readManifestJson(file: string, what: string): Promise<unknown> {
+  const text = await readText(file, what, 'FL_ERR_MODEL_MANIFEST');
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (cause) {
     throw new FilterlabError(
       'FL_ERR_MODEL_MANIFEST',
       `Expected JSON in ${file}: ${(cause as Error).message}`,
-      {
-        cause,
-        details: { file },
-      },
+      { cause, details: { file } },
     );
   }
-  return parseManifest(json, file);
 }
 
 export async function sha256File(file: string): Promise<string> {

@@ -2,6 +2,7 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { FilterlabError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 import {
   MANIFEST_FILE,
   modelHash,
@@ -46,6 +47,14 @@ export function defaultModelsDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'filterlab', 'models');
 }
 
+/**
+ * Models shipped inside the package (the converted style-transfer networks, with their licence
+ * and provenance): found by id, after the models folder, with no download.
+ */
+export function builtinModelsDir(): string {
+  return path.join(packageRoot(), 'models');
+}
+
 /** A path reference rather than an id: "./x", "../x", "/x", "C:\x", or anything with a slash. */
 export function isPathRef(ref: string): boolean {
   return ref.startsWith('.') || path.isAbsolute(ref) || ref.includes('/') || ref.includes('\\');
@@ -59,8 +68,13 @@ export function isPathRef(ref: string): boolean {
 export class ModelStore {
   private readonly verified = new Map<string, Promise<InstalledModel>>();
 
-  constructor(readonly root: string = defaultModelsDir()) {}
+  constructor(
+    readonly root: string = defaultModelsDir(),
+    /** Read-only fallback searched by id after `root`; undefined: none. */
+    readonly builtinRoot: string | undefined = builtinModelsDir(),
+  ) {}
 
+  /** Installed models (the built-in ones are not listed: they resolve by id). */
   async list(): Promise<InstalledModel[]> {
     let entries: string[];
     try {
@@ -184,6 +198,12 @@ export class ModelStore {
 
   async remove(id: string): Promise<void> {
     const dir = await this.folderOfId(id);
+    if (path.dirname(dir) !== path.resolve(this.root)) {
+      throw new FilterlabError(
+        'FL_ERR_INVALID_ARGUMENT',
+        `Expected a model installed in ${this.root} but ${id} is built into filterlab (${dir})`,
+      );
+    }
     await rm(dir, { recursive: true, force: true });
     this.verified.delete(dir);
   }
@@ -198,7 +218,11 @@ export class ModelStore {
 
   private async folderOfId(ref: string): Promise<string> {
     const [id, version] = ref.split('@') as [string, string | undefined];
-    const dir = path.join(this.root, id);
+    let dir = path.join(this.root, id);
+    if (!(await exists(path.join(dir, MANIFEST_FILE))) && this.builtinRoot) {
+      const builtin = path.join(this.builtinRoot, id);
+      if (await exists(path.join(builtin, MANIFEST_FILE))) dir = builtin;
+    }
     if (!(await exists(path.join(dir, MANIFEST_FILE)))) {
       const known = (await this.list()).map((m) => m.manifest.id);
       throw new FilterlabError(

@@ -20,6 +20,11 @@ export const OnnxImageOptionsSchema = z.strictObject({
   tile: z
     .strictObject({ size: z.number().int().min(16), overlap: z.number().int().min(0) })
     .optional(),
+  /**
+   * Longest side the model sees (default: the manifest's maxSide). A larger photo is tiled, or,
+   * for a model that takes whole-image statistics, resized down and the output back up.
+   */
+  maxSide: z.number().int().min(16).max(8192).optional(),
   /** Mix of model output and input: 1 = model output only. */
   strength: z.number().min(0).max(1).default(1),
   /** ONNX Runtime threads for this model (default: the context's setting). */
@@ -74,11 +79,12 @@ export class OnnxImageModel {
   /** Run on an image of any size, meeting the model's size rule by padding, tiling or letterboxing. */
   async run(
     image: Image,
-    o: Pick<OnnxImageOptions, 'fit' | 'tile'>,
+    o: Pick<OnnxImageOptions, 'fit' | 'tile' | 'maxSide'>,
     signal?: AbortSignal,
     onProgress?: (f: number) => void,
   ): Promise<Image> {
-    const { io } = this;
+    if (this.io.wholeImage) return this.runWhole(image, o, signal);
+    const io = o.maxSide ? { ...this.io, maxSide: o.maxSide } : this.io;
     const scale = io.scale;
     const tile = o.tile ?? io.tile;
     const run = (img: Image) => this.runOnce(img, signal);
@@ -133,18 +139,67 @@ export class OnnxImageModel {
         Math.max(1, Math.round(image.width * k)),
         Math.max(1, Math.round(image.height * k)),
       );
-      const out = await this.run(small, { fit: 'auto' }, signal);
+      const out = await this.run(small, { fit: 'auto', maxSide: io.maxSide }, signal);
       return resizeImage(out, Math.round(image.width * scale), Math.round(image.height * scale));
     }
-    if (size.kind === 'multiple') {
-      const w = roundUp(image.width, size.of);
-      const h = roundUp(image.height, size.of);
-      const out = await run(padImage(image, w, h));
-      return w === image.width && h === image.height
-        ? out
-        : cropImage(out, 0, 0, Math.round(image.width * scale), Math.round(image.height * scale));
+    return this.runPadded(image, signal);
+  }
+
+  /** One pass, padding the size up to the model's multiple (edge pixels repeated) and cropping back. */
+  private async runPadded(image: Image, signal?: AbortSignal): Promise<Image> {
+    const { size, scale } = this.io;
+    if (size.kind !== 'multiple') return this.runOnce(image, signal);
+    const w = roundUp(image.width, size.of);
+    const h = roundUp(image.height, size.of);
+    const out = await this.runOnce(padImage(image, w, h), signal);
+    return w === image.width && h === image.height
+      ? out
+      : cropImage(out, 0, 0, Math.round(image.width * scale), Math.round(image.height * scale));
+  }
+
+  /**
+   * A model with whole-image statistics (instance norm) sees the whole photo in one pass:
+   * tiles would change its result. Over maxSide the photo is resized down and the output up.
+   */
+  private async runWhole(
+    image: Image,
+    o: Pick<OnnxImageOptions, 'fit' | 'tile' | 'maxSide'>,
+    signal?: AbortSignal,
+  ): Promise<Image> {
+    const { io } = this;
+    const id = this.model.manifest.id;
+    if (o.fit === 'tile' || o.tile || io.size.kind === 'fixed') {
+      throw new FilterlabError(
+        'FL_ERR_MODEL_CONTRACT',
+        `Model ${id} takes statistics over the whole image, so it runs untiled at any size; ` +
+          `expected no tile option and fit auto or resize but received fit ${o.fit}${o.tile ? ' with a tile size' : ''}`,
+      );
     }
-    return run(image);
+    const maxSide = o.maxSide ?? io.maxSide;
+    const longSide = Math.max(image.width, image.height);
+    const shortSide = Math.min(image.width, image.height);
+    let k = maxSide && longSide > maxSide ? maxSide / longSide : 1;
+    // a long, thin photo keeps minSide on its short side (the long side then exceeds maxSide)
+    if (io.minSide && shortSide * k < io.minSide) k = Math.min(1, io.minSide / shortSide);
+    const small =
+      k < 1
+        ? resizeImage(
+            image,
+            Math.max(1, Math.round(image.width * k)),
+            Math.max(1, Math.round(image.height * k)),
+          )
+        : image;
+    if (io.minSide && Math.min(small.width, small.height) < io.minSide) {
+      throw new FilterlabError(
+        'FL_ERR_IMAGE_TOO_SMALL',
+        `Expected an image of at least ${io.minSide} px on each side for model ${id} but received ${image.width}x${image.height}`,
+        { details: { width: image.width, height: image.height, minSide: io.minSide } },
+      );
+    }
+    const out = await this.runPadded(small, signal);
+    return k < 1
+      ? resizeImage(out, Math.round(image.width * io.scale), Math.round(image.height * io.scale))
+      : out;
   }
 }
 

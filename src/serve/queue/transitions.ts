@@ -14,6 +14,7 @@ export const RETRYABLE: Readonly<Record<ErrorCode, boolean>> = {
   FL_ERR_IMAGE_FORMAT: false,
   FL_ERR_HEIC_UNSUPPORTED: false,
   FL_ERR_IMAGE_TOO_LARGE: false,
+  FL_ERR_IMAGE_TOO_SMALL: false,
   FL_ERR_SPEC_INVALID: false,
   FL_ERR_SPEC_PARSE: false,
   FL_ERR_UNKNOWN_STEP: false,

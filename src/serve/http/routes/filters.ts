@@ -3,13 +3,24 @@ import { OUTPUT_FORMATS } from '../../../core/image/formats.js';
 import type { ServerDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 
+/** Filters that run a learned model (tag `ai`) come first, the rest keep the catalogue's order. */
+export function aiFirst<T extends { spec: { tags: readonly string[] } }>(
+  filters: readonly T[],
+): T[] {
+  const isAi = (f: T) => (f.spec.tags.includes(AI_TAG) ? 0 : 1);
+  return [...filters].sort((a, b) => isAi(a) - isAi(b));
+}
+
+/** The spec tag of filters that run a learned model. */
+export const AI_TAG = 'ai';
+
 export function registerFilterRoutes(app: FastifyInstance, deps: ServerDeps): void {
   app.get(
     '/v1/filters',
     { schema: { summary: 'Filters with their parameter schemas and thumbnails' } },
     async () => ({
       filters: await Promise.all(
-        deps.catalog.all().map(async ({ spec }) => ({
+        aiFirst(deps.catalog.all()).map(async ({ spec }) => ({
           id: spec.id,
           version: spec.version,
           name: spec.name ?? spec.id,
