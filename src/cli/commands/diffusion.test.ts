@@ -127,7 +127,7 @@ describe('filterlab diffusion run', () => {
     const turbo = await run('--image', image, '--strength', '0.5', '--steps', '1', '--out', out);
     expect(turbo.stderr.join('\n')).toMatch(/steps \* strength >= 1/);
     const size = await run('--width', '100', '--out', out);
-    expect(size.stderr.join('\n')).toMatch(/multiple of 8/);
+    expect(size.stderr.join('\n')).toMatch(/multiple of 64/);
     const folder = await cli('diffusion', 'run', '--model', dir, '--prompt', 'x', '--out', out);
     expect(folder.stderr.join('\n')).toMatch(/FL_ERR_DIFFUSION_LAYOUT: .* lacks model_index.json/);
     const ext = await run('--out', path.join(dir, 'x.bmp'));

@@ -115,8 +115,8 @@ export function registerDiffusion(program: Command, io: Io): void {
       DIFFUSION_DEFAULTS.guidance,
     )
     .option('--scheduler <name>', "override the model's scheduler")
-    .option('--width <n>', 'working width (multiple of 8)', intOption)
-    .option('--height <n>', 'working height (multiple of 8)', intOption)
+    .option('--width <n>', 'working width (multiple of 64 for SD)', intOption)
+    .option('--height <n>', 'working height (multiple of 64 for SD)', intOption)
     .option(
       '--max-side <n>',
       "scale the photo's long side to this (default: the model's native size)",

@@ -24,10 +24,14 @@ const shared = {
   guidance: z.number().min(0).max(50).default(DIFFUSION_DEFAULTS.guidance),
   /** Scheduler name; default: the one the model's scheduler_config.json names. */
   scheduler: z.string().min(1).optional(),
-  /** Exact working size (multiples of the VAE factor, 8 for SD). */
+  /** Exact working size: multiples of the VAE factor x the UNet's downsampling (64 for SD). */
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
-  /** Long side the photo is scaled to for denoising; default: the model's native size (512). */
+  /**
+   * Long side the photo is scaled to for denoising (each side rounded to the size grid, 64 for
+   * SD); default: the model's native size (512). Make it a filter parameter (`maxSide: $size`) to
+   * trade detail for time: the UNet's and the VAE's cost grows with the pixel count.
+   */
   maxSide: z.number().int().min(8).max(4096).optional(),
   /** Added to the run's seed, to pick another sample without changing the run's seed. */
   seedOffset: z.number().int().min(0).max(0xffffffff).default(0),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
 import { formatZodError } from '../zod-errors.js';
 import { parseSchedulerConfigText } from './schedulers/config.js';
+import type { SizeGrid } from './working-size.js';
 
 /**
  * The diffusers ONNX folder layout, as `optimum-cli export onnx` and diffusers'
@@ -42,6 +43,8 @@ export const TOKENIZER_DIR = 'tokenizer';
 export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
 /** The SD VAE's 8x downsampling, for folders whose VAE config does not say. */
 export const DEFAULT_VAE_FACTOR = 8;
+/** diffusers' UNet2DConditionModel default block_out_channels (320, 640, 1280, 1280): 3 downsamplers. */
+export const DEFAULT_UNET_BLOCKS = 4;
 
 export interface VaeSettings {
   /** Latents for the UNet are (vae latents - shiftFactor) * scalingFactor. */
@@ -63,6 +66,8 @@ export interface DiffusersLayout {
   readonly schedulerConfig: Readonly<Record<string, unknown>>;
   readonly vae: Readonly<VaeSettings>;
   readonly unet: Readonly<UnetConfig>;
+  /** Working sides are multiples of vaeFactor x unetFactor (64 for SD). */
+  readonly sizeGrid: Readonly<SizeGrid>;
   readonly textEncoder: Readonly<TextEncoderConfig>;
   /** Things a user should know (defaults assumed); the pipeline logs them. */
   readonly warnings: readonly string[];
@@ -79,6 +84,7 @@ const UnetConfigSchema = z.looseObject({
   in_channels: z.number().int().positive().optional(),
   sample_size: z.number().int().positive().optional(),
   cross_attention_dim: z.number().int().positive().optional(),
+  block_out_channels: z.array(z.number().int().positive()).min(1).optional(),
   time_cond_proj_dim: z.number().int().positive().nullish(),
 });
 export type UnetConfig = z.infer<typeof UnetConfigSchema>;
@@ -119,6 +125,7 @@ export async function readDiffusersLayout(dirArg: string): Promise<DiffusersLayo
     'unet/config.json',
   );
   if (unet.in_channels === 9) throw inpaintingError(dir);
+  const sizeGrid = { vaeFactor: vae.spatialFactor, unetFactor: unetFactor(unet, warnings) };
   const textEncoder = parseWith(
     TextEncoderConfigSchema,
     await readOptionalJson(dir, 'text_encoder/config.json'),
@@ -136,9 +143,25 @@ export async function readDiffusersLayout(dirArg: string): Promise<DiffusersLayo
     schedulerConfig,
     vae,
     unet,
+    sizeGrid,
     textEncoder,
     warnings,
   };
+}
+
+/**
+ * How many times the UNet halves the latents: once per block but the last, as diffusers'
+ * UNet2DConditionModel counts its upsamplers (2^(len(block_out_channels) - 1)).
+ */
+function unetFactor(unet: UnetConfig, warnings: string[]): number {
+  const blocks = unet.block_out_channels?.length;
+  if (blocks === undefined) {
+    warnings.push(
+      `No block_out_channels in unet/config.json; assuming ${DEFAULT_UNET_BLOCKS} blocks (SD 1.x / 2.x / SD-Turbo), ` +
+        `so working sizes are multiples of ${2 ** (DEFAULT_UNET_BLOCKS - 1)} latent pixels`,
+    );
+  }
+  return 2 ** ((blocks ?? DEFAULT_UNET_BLOCKS) - 1);
 }
 
 /** Whether `dir` looks like a diffusers folder at all (has a model_index.json). */

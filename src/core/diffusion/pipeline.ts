@@ -184,7 +184,7 @@ export class StableDiffusionPipeline {
     // SD-Turbo's rule, steps x strength >= 1, fails here with its explanation, before any work.
     const timesteps = [...scheduler.plan(r.steps, strength ? { strength } : {}).timesteps];
     const factor = this.layout.vae.spatialFactor;
-    const size = workingSize(r.image, r, factor, this.nativeSide);
+    const size = workingSize(r.image, r, this.layout.sizeGrid, this.nativeSide);
     const unet = this.parts.contract.unet;
     const cfg = usesClassifierFreeGuidance(r.guidance) && unet.guidanceEmbeddingSize === undefined;
     const latentShape: Job['latentShape'] = [
