@@ -7,6 +7,8 @@ import type { OnnxRuntime, OnnxSessionOptions } from '../runtime/onnx.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ClipTokenizer } from './clip-tokenizer.js';
 import { combineGuidance, guidanceEmbedding, usesClassifierFreeGuidance } from './guidance.js';
+import { refuseGpuOnlyOps } from './contrib-ops.js';
+import { assertFinite } from './finite-check.js';
 import { blendLatents, latentMask } from './latent-mask.js';
 import { layoutError, readDiffusersLayout, type DiffusersLayout } from './layout.js';
 import { compositeMasked } from './mask-composite.js';
@@ -144,6 +146,7 @@ export class StableDiffusionPipeline {
   /** Read and check the folder, open its four sessions, and check that they fit together. */
   static async load(source: PipelineSource, env: PipelineEnv): Promise<StableDiffusionPipeline> {
     const layout = await readDiffusersLayout(source.dir);
+    await refuseGpuOnlyOps(layout.dir, layout.files, env.sessionOptions?.executionProviders);
     const tokenizer = await ClipTokenizer.fromFolder(layout.tokenizerDir);
     const scheduler = folderScheduler(layout.schedulerConfig); // a bad config fails before any session
     const parts = await openParts(layout, env.onnx, env.sessionOptions, source.hash);
@@ -292,6 +295,12 @@ export class StableDiffusionPipeline {
       });
       clock.lap('unet');
       const predicted = fromModelFloats(out[unetContract.outputName]!, 'unet output', outputFloat);
+      assertFinite(
+        predicted,
+        'unet',
+        unetContract.floatType,
+        ` at step ${i + 1} (timestep ${run.timesteps[i]})`,
+      );
       const noisePrediction = guided ? combineGuidance(predicted, job.guidance, guided) : predicted;
       clock.lap('tensor');
       run.step(noisePrediction, i, latents, latents);
@@ -320,6 +329,7 @@ export class StableDiffusionPipeline {
       { outputs: [outputName], ...(signal ? { signal } : {}) },
     );
     const raw = fromModelFloats(out[outputName]!, `vae_encoder ${outputName}`);
+    assertFinite(raw, 'vae_encoder', floatType);
     const n =
       (this.parts.contract.latentChannels * size.width * size.height) /
       this.layout.vae.spatialFactor ** 2;
@@ -344,11 +354,9 @@ export class StableDiffusionPipeline {
       { [inputName]: toModelFloats(unscaled, floatType, dims) },
       { outputs: [outputName], ...(r.signal ? { signal: r.signal } : {}) },
     );
-    const decoded = vaeOutputToImage(
-      fromModelFloats(out[outputName]!, `vae_decoder ${outputName}`),
-      size.width,
-      size.height,
-    );
+    const pixels = fromModelFloats(out[outputName]!, `vae_decoder ${outputName}`);
+    assertFinite(pixels, 'vae_decoder', floatType);
+    const decoded = vaeOutputToImage(pixels, size.width, size.height);
     if (!r.image) return decoded;
     const generated =
       decoded.width === r.image.width && decoded.height === r.image.height
