@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineStep, stepSeed, type PrepareEnv, type RunState } from '../steps/step.js';
-import { rankCandidates } from './best-of.js';
-import { chooseScore, RANKINGS } from './choose-score.js';
+import { defineStep, type PrepareEnv, type RunState } from '../steps/step.js';
+import { RANKINGS } from './choose-score.js';
+import { baseSeed, candidateSeeds, generateBestOf, sharedPipeline } from './generate-best-of.js';
 import { checkDiffusersFormat } from './model-source.js';
 import { DIFFUSION_DEFAULTS, StableDiffusionPipeline, type DiffusionRequest } from './pipeline.js';
 
@@ -73,19 +73,20 @@ export const img2imgStep = defineStep({
     pipeline.scheduler(options.scheduler).plan(options.steps, { strength: options.strength });
     return {
       async run({ input, options: o, values, run }) {
-        const result = await pipeline.generate({
-          ...request(o, run),
-          image: input,
-          strength: o.strength,
-          feather: o.feather,
-          ...(o.mask ? { mask: values.mask(o.mask) } : {}),
-          seeds: seedsFor(run, o.seedOffset, o.bestOf),
-        });
-        const images = result.images;
-        if (images.length === 1) return { kind: 'image', image: images[0]!.image };
-        const score = await chooseScore(o.rank, env.ctx, input, run.signal);
-        const [best] = await rankCandidates(images, input, score, 1, run.signal);
-        return { kind: 'image', image: best!.image };
+        const { kept } = await generateBestOf(
+          pipeline,
+          env.ctx,
+          {
+            ...request(o, run),
+            image: input,
+            strength: o.strength,
+            feather: o.feather,
+            ...(o.mask ? { mask: values.mask(o.mask) } : {}),
+          },
+          baseSeed(run.seed, run.stepIndex, o.seedOffset),
+          { bestOf: o.bestOf, rank: o.rank },
+        );
+        return { kind: 'image', image: kept[0]!.image };
       },
     };
   },
@@ -105,7 +106,7 @@ export const txt2imgStep = defineStep({
       async run({ options: o, run }) {
         const result = await pipeline.generate({
           ...request(o, run),
-          seeds: seedsFor(run, o.seedOffset, 1),
+          seeds: candidateSeeds(baseSeed(run.seed, run.stepIndex, o.seedOffset), 1),
         });
         return { kind: 'image', image: result.images[0]!.image };
       },
@@ -128,27 +129,11 @@ function request(o: Txt2imgOptions, run: RunState): DiffusionRequest {
   };
 }
 
-/** Candidate k uses stepSeed + seedOffset + k: adding a step elsewhere does not change them. */
-function seedsFor(run: RunState, offset: number, count: number): number[] {
-  const base = stepSeed(run) + offset;
-  return Array.from({ length: count }, (_, k) => (base + k) >>> 0);
-}
-
 async function loadPipeline(
   options: { model: string; threads?: number | undefined },
   env: PrepareEnv,
 ): Promise<StableDiffusionPipeline> {
   const model = await env.resolveModel(options.model);
   checkDiffusersFormat(model);
-  const sessionOptions = {
-    ...env.ctx.sessionOptions,
-    ...(options.threads ? { threads: options.threads } : {}),
-  };
-  const key = `diffusion:${model.hash}:${JSON.stringify(sessionOptions)}`;
-  return env.ctx.resources.get(key, () =>
-    StableDiffusionPipeline.load(
-      { dir: model.dir, hash: model.hash },
-      { onnx: env.ctx.onnx, logger: env.ctx.logger, sessionOptions },
-    ),
-  );
+  return sharedPipeline(env.ctx, { dir: model.dir, hash: model.hash }, options.threads);
 }
