@@ -41,6 +41,7 @@ export const GENERATORS: readonly FixtureGenerator[] = [
     sources: [
       'scripts/fixtures/tiny-diffusion.ts',
       'scripts/fixtures/tiny-unet.ts',
+      'scripts/fixtures/tiny-taesd.ts',
       'scripts/fixtures/clip-tokenizer.ts',
       'src/core/diffusion/clip-byte-level.ts',
       'src/core/diffusion/clip-tokenizer.ts',

@@ -20,6 +20,7 @@ import {
   type StableDiffusionPipeline,
 } from '../../core/diffusion/pipeline.js';
 import { describeSchedule } from '../../core/diffusion/schedule-command.js';
+import { VAE_CHOICES, type VaeChoice } from '../../core/diffusion/vae-codec.js';
 import { parseSchedulerConfigText } from '../../core/diffusion/schedulers/config.js';
 import { schedulerNames } from '../../core/diffusion/schedulers/registry.js';
 import { FilterlabError } from '../../core/errors.js';
@@ -54,6 +55,7 @@ interface RunFlags {
   width?: number;
   height?: number;
   maxSide?: number;
+  vae: VaeChoice;
   seed: number;
   bestOf: number;
   keep: number;
@@ -135,6 +137,12 @@ export function registerDiffusion(program: Command, io: Io): void {
       intOption,
     )
     .option(
+      '--vae <which>',
+      `autoencoder: ${VAE_CHOICES.join(', ')} (taesd/ in the model)`,
+      vaeOption,
+      'full',
+    )
+    .option(
       '--seed <n>',
       'run seed: the same pixels as a one-step filter applied with this seed',
       intOption,
@@ -179,6 +187,7 @@ async function run(flags: RunFlags, io: Io): Promise<number> {
       ...(flags.width ? { width: flags.width } : {}),
       ...(flags.height ? { height: flags.height } : {}),
       ...(flags.maxSide ? { maxSide: flags.maxSide } : {}),
+      vae: flags.vae,
       signal: controller.signal,
       onProgress: (p: DiffusionProgress) =>
         showProgress &&
@@ -328,6 +337,15 @@ function numberOption(value: string): number {
   if (!Number.isFinite(n))
     throw new InvalidArgumentError(`Expected a number but received ${JSON.stringify(value)}`);
   return n;
+}
+
+function vaeOption(value: string): VaeChoice {
+  if (!(VAE_CHOICES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(
+      `Expected one of ${VAE_CHOICES.join(', ')} but received ${JSON.stringify(value)}`,
+    );
+  }
+  return value as VaeChoice;
 }
 
 function rankOption(value: string): Ranking {

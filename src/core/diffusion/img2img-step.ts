@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineStep, type PrepareEnv, type RunState } from '../steps/step.js';
 import { RANKINGS } from './choose-score.js';
+import { VAE_CHOICES } from './vae-codec.js';
 import { baseSeed, candidateSeeds, generateBestOf, sharedPipeline } from './generate-best-of.js';
 import { checkDiffusersFormat } from './model-source.js';
 import { DIFFUSION_DEFAULTS, StableDiffusionPipeline, type DiffusionRequest } from './pipeline.js';
@@ -33,6 +34,8 @@ const shared = {
    * trade detail for time: the UNet's and the VAE's cost grows with the pixel count.
    */
   maxSide: z.number().int().min(8).max(4096).optional(),
+  /** The autoencoder: the model's SD VAE, or the tiny TAESD in its taesd/ folder (faster). */
+  vae: z.enum(VAE_CHOICES).default('full'),
   /** Added to the run's seed, to pick another sample without changing the run's seed. */
   seedOffset: z.number().int().min(0).max(0xffffffff).default(0),
   /** ONNX Runtime threads for this model (default: the context's setting). */
@@ -124,6 +127,7 @@ function request(o: Txt2imgOptions, run: RunState): DiffusionRequest {
     ...(o.width ? { width: o.width } : {}),
     ...(o.height ? { height: o.height } : {}),
     ...(o.maxSide ? { maxSide: o.maxSide } : {}),
+    vae: o.vae,
     ...(run.signal ? { signal: run.signal } : {}),
     onProgress: (p) => run.progress(p.fraction),
   };

@@ -32,6 +32,16 @@ export const ONNX_PARTS = {
 } as const;
 export type OnnxPart = keyof typeof ONNX_PARTS;
 
+/**
+ * The optional tiny autoencoder TAESD (madebyollin/taesd, MIT) in the same layout under taesd/:
+ * a cheaper replacement for vae_encoder and vae_decoder, chosen per run (`vae: taesd`).
+ */
+export const TAESD_PARTS = {
+  encoder: 'taesd/vae_encoder/model.onnx',
+  decoder: 'taesd/vae_decoder/model.onnx',
+} as const;
+export const TAESD_CONFIG = 'taesd/config.json';
+
 export const MODEL_INDEX = 'model_index.json';
 export const SCHEDULER_CONFIG = 'scheduler/scheduler_config.json';
 export const TOKENIZER_DIR = 'tokenizer';
@@ -57,6 +67,16 @@ export interface VaeSettings {
   source?: string;
 }
 
+export interface TaesdSettings {
+  encoder: string;
+  decoder: string;
+  /** TAESD's latents are the SD VAE's scaled ones: its scaling factor is 1. */
+  scalingFactor: number;
+  shiftFactor: number;
+  /** TAESD's own models take and give [0, 1] images; diffusers' AutoencoderTiny exports [-1, 1]. */
+  imageRange: 'unit' | 'signed';
+}
+
 export interface DiffusersLayout {
   readonly dir: string;
   readonly modelIndex: Readonly<Record<string, unknown>>;
@@ -69,6 +89,8 @@ export interface DiffusersLayout {
   /** Working sides are multiples of vaeFactor x unetFactor (64 for SD). */
   readonly sizeGrid: Readonly<SizeGrid>;
   readonly textEncoder: Readonly<TextEncoderConfig>;
+  /** The tiny autoencoder in taesd/, when the folder has one. */
+  readonly taesd?: Readonly<TaesdSettings>;
   /** Things a user should know (defaults assumed); the pipeline logs them. */
   readonly warnings: readonly string[];
 }
@@ -78,6 +100,15 @@ const VaeConfigSchema = z.looseObject({
   shift_factor: z.number().nullish(),
   block_out_channels: z.array(z.number().int().positive()).min(1).nullish(),
   latent_channels: z.number().int().positive().nullish(),
+});
+
+const TaesdConfigSchema = z.looseObject({
+  scaling_factor: z.number().positive().default(1),
+  shift_factor: z.number().default(0),
+  image_range: z
+    .tuple([z.number(), z.number()])
+    .refine(([lo, hi]) => hi === 1 && (lo === 0 || lo === -1), 'Expected [0, 1] or [-1, 1]')
+    .default([0, 1]),
 });
 
 const UnetConfigSchema = z.looseObject({
@@ -135,6 +166,7 @@ export async function readDiffusersLayout(dirArg: string): Promise<DiffusersLayo
   const files = Object.fromEntries(
     Object.entries(ONNX_PARTS).map(([part, file]) => [part, path.join(dir, file)]),
   ) as Record<OnnxPart, string>;
+  const taesd = await readTaesd(dir);
   return {
     dir,
     modelIndex,
@@ -145,7 +177,37 @@ export async function readDiffusersLayout(dirArg: string): Promise<DiffusersLayo
     unet,
     sizeGrid,
     textEncoder,
+    ...(taesd ? { taesd } : {}),
     warnings,
+  };
+}
+
+/** taesd/ is optional, but when it is there both halves must be. */
+async function readTaesd(dir: string): Promise<TaesdSettings | undefined> {
+  if (!(await isDirectory(path.join(dir, 'taesd')))) return undefined;
+  const missing: string[] = [];
+  for (const file of Object.values(TAESD_PARTS)) {
+    if (!(await exists(path.join(dir, file)))) missing.push(file);
+  }
+  if (missing.length > 0) {
+    throw layoutError(
+      dir,
+      `Expected the tiny autoencoder in ${path.join(dir, 'taesd')} to have ${Object.values(TAESD_PARTS).join(' and ')} but it lacks ${missing.join(', ')}`,
+      { missing },
+    );
+  }
+  const config = parseWith(
+    TaesdConfigSchema,
+    await readOptionalJson(dir, TAESD_CONFIG),
+    dir,
+    TAESD_CONFIG,
+  );
+  return {
+    encoder: path.join(dir, TAESD_PARTS.encoder),
+    decoder: path.join(dir, TAESD_PARTS.decoder),
+    scalingFactor: config.scaling_factor,
+    shiftFactor: config.shift_factor,
+    imageRange: config.image_range[0] === 0 ? 'unit' : 'signed',
   };
 }
 
