@@ -15,11 +15,18 @@ import { EXIT } from '../exit-codes.js';
 
 const TINY = path.join(FIXTURE_MODELS, 'tiny-sd');
 let dir: string;
+const savedModels = process.env.FILTERLAB_MODELS;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'fl-cli-diffusion-'));
+  // The CLI's models folder, where it also keeps ONNX Runtime's optimised graphs (.ort-cache).
+  process.env.FILTERLAB_MODELS = path.join(dir, 'models');
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  if (savedModels === undefined) delete process.env.FILTERLAB_MODELS;
+  else process.env.FILTERLAB_MODELS = savedModels;
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('filterlab diffusion schedule', () => {
   it('prints the timesteps and sigmas of a run as JSON', async () => {

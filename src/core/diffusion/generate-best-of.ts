@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Context } from '../context.js';
 import type { Image } from '../image/image.js';
 import { stepSeed } from '../steps/step.js';
@@ -9,6 +10,9 @@ import {
   type DiffusionResult,
   type PipelineSource,
 } from './pipeline.js';
+
+/** Where diffusion sessions keep ONNX Runtime's optimised graphs, inside the models folder. */
+export const ORT_CACHE_FOLDER = '.ort-cache';
 
 /**
  * The one path from settings to kept images, shared by the `diffusion.img2img` step and
@@ -30,13 +34,23 @@ export function baseSeed(runSeed: number, stepIndex: number, seedOffset = 0): nu
   return (stepSeed({ seed: runSeed, stepIndex }) + seedOffset) >>> 0;
 }
 
-/** A pipeline loaded once per Context, source and session options, shared by every caller. */
+/**
+ * A pipeline loaded once per Context, source and session options, shared by every caller. Its
+ * sessions keep ONNX Runtime's optimised graphs in `<models folder>/.ort-cache` (a UNet's graph
+ * optimisation is most of its load time) unless the context's session options name another
+ * folder, or '' for none.
+ */
 export function sharedPipeline(
   ctx: Context,
   source: PipelineSource,
   threads?: number,
 ): Promise<StableDiffusionPipeline> {
-  const sessionOptions = { ...ctx.sessionOptions, ...(threads ? { threads } : {}) };
+  const sessionOptions = {
+    ...ctx.sessionOptions,
+    optimizedCacheDir:
+      ctx.sessionOptions.optimizedCacheDir ?? path.join(ctx.models.root, ORT_CACHE_FOLDER),
+    ...(threads ? { threads } : {}),
+  };
   const key = `diffusion:${source.hash ?? source.dir}:${JSON.stringify(sessionOptions)}`;
   return ctx.resources.get(key, () =>
     StableDiffusionPipeline.load(source, {
