@@ -65,9 +65,9 @@ describe.skipIf(!dir)(title, () => {
       expect(await score(best.image, image)).toBe(Math.max(...scores));
       expect(Math.max(...scores)).toBeGreaterThan(0.3);
       const perStep = result.timings.unetMs / result.timings.steps;
-      console.log(
+      process.stdout.write(
         `SD-Turbo ${result.size.width}x${result.size.height}: ${perStep.toFixed(0)} ms per UNet step, ` +
-          `total ${(result.timings.totalMs / 1000).toFixed(1)} s, identity ${scores.map((s) => s.toFixed(3)).join(', ')}`,
+          `total ${(result.timings.totalMs / 1000).toFixed(1)} s, identity ${scores.map((s) => s.toFixed(3)).join(', ')}\n`,
       );
       expect(perStep).toBeLessThan(120_000);
     } finally {
