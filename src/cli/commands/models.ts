@@ -12,6 +12,8 @@ interface AddFlags {
   id?: string;
   license?: string;
   io?: string;
+  move?: boolean;
+  link?: boolean;
 }
 
 export function registerModels(program: Command, io: Io): void {
@@ -56,8 +58,17 @@ export function registerModels(program: Command, io: Io): void {
       '--io <json>',
       'I/O contract as JSON, e.g. \'{"input":{"range":[-1,1]},"size":{"kind":"multiple","of":8}}\'',
     )
+    .option('--move', 'move the files into the models folder instead of copying them')
+    .option('--link', 'link to the files where they are instead of copying them')
     .action(async (source: string, flags: AddFlags) => {
+      if (flags.move && flags.link) {
+        throw new FilterlabError(
+          'FL_ERR_INVALID_ARGUMENT',
+          'Expected at most one of --move and --link but received both',
+        );
+      }
       const model = await store().add(source, {
+        mode: flags.move ? 'move' : flags.link ? 'link' : 'copy',
         ...(flags.id ? { id: flags.id } : {}),
         ...(flags.license ? { license: flags.license } : {}),
         ...(flags.io ? { io: parseIo(flags.io) } : {}),
