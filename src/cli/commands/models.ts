@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ModelStore } from '../../core/models/store.js';
+import { isHfRef, pullHfSnapshot, type HfPullOptions } from '../../core/models/hf-pull.js';
 import { pullModel } from '../../core/models/pull.js';
 import { ImageIoSchema } from '../../core/models/manifest.js';
 import { FilterlabError } from '../../core/errors.js';
@@ -93,14 +94,26 @@ export function registerModels(program: Command, io: Io): void {
 
   models
     .command('pull')
-    .description('Download a model (an .onnx URL or a model.json URL): resumable, sha256-checked')
-    .argument('<url>')
+    .description(
+      'Download a model (an .onnx URL, a model.json URL, or hf:owner/repo[@revision][/subfolder]): resumable, checksum-checked',
+    )
+    .argument('<url-or-hf-ref>')
     .option('--sha256 <hex>', 'expected sha256 of a single-file download')
     .option('--id <id>', 'model id')
     .option('--license <license>', 'licence to record')
     .action(async (url: string, flags: { sha256?: string } & AddFlags) => {
       let last = 0;
-      const model = await pullModel(store(), url, {
+      const pull = isHfRef(url)
+        ? (s: ModelStore, ref: string, o: HfPullOptions) =>
+            pullHfSnapshot(s, ref, {
+              ...o,
+              ...(process.env.FILTERLAB_HF_ENDPOINT
+                ? { endpoint: process.env.FILTERLAB_HF_ENDPOINT }
+                : {}),
+              ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
+            })
+        : pullModel;
+      const model = await pull(store(), url, {
         ...(flags.sha256 ? { sha256: flags.sha256 } : {}),
         ...(flags.id ? { id: flags.id } : {}),
         ...(flags.license ? { license: flags.license } : {}),
