@@ -104,6 +104,22 @@ describe('filterlab diffusion run', () => {
       input.autoOrient.width,
       input.autoOrient.height,
     ]);
+    // ONNX Runtime's optimised graph of each of the four parts, kept for the next run
+    expect(await readdir(path.join(dir, 'models', '.ort-cache'))).toHaveLength(4);
+  });
+
+  it('keeps no optimised graphs with --no-ort-cache', async () => {
+    process.env.FILTERLAB_MODELS = path.join(dir, 'models-no-cache');
+    try {
+      const r = await cli(
+        ...['diffusion', 'run', '--model', TINY, '--prompt', 'x', '--steps', '1'],
+        ...['--no-ort-cache', '--out', path.join(dir, 'no-cache.png')],
+      );
+      expect(r.code).toBe(0);
+      expect(await readdir(dir)).not.toContain('models-no-cache');
+    } finally {
+      process.env.FILTERLAB_MODELS = path.join(dir, 'models');
+    }
   });
 
   it('runs img2img best-of-N, writing the best k at the photo size, and txt2img', async () => {

@@ -56,6 +56,7 @@ interface RunFlags {
   height?: number;
   maxSide?: number;
   vae: VaeChoice;
+  ortCache: boolean;
   seed: number;
   bestOf: number;
   keep: number;
@@ -152,6 +153,10 @@ export function registerDiffusion(program: Command, io: Io): void {
     .option('--keep <k>', 'how many of the best to write (out, out-2, out-3, ...)', intOption, 1)
     .option('--rank <how>', `best-of ranking: ${RANKINGS.join(', ')}`, rankOption, 'auto')
     .option('--threads <n>', 'ONNX Runtime threads', intOption)
+    .option(
+      '--no-ort-cache',
+      "don't keep ONNX Runtime's optimised graphs in <models folder>/.ort-cache (saves disk, loads slower)",
+    )
     .requiredOption('-o, --out <file>', 'output image (.png, .jpg, .webp, .avif)')
     .option('--json', 'print timings, seeds and warnings as JSON', false)
     .action(async (flags: RunFlags) => {
@@ -164,7 +169,10 @@ async function run(flags: RunFlags, io: Io): Promise<number> {
   checkBestOf(flags);
   const ctx = createContext({
     modelsDir: io.modelsDir ?? defaultModelsDir(),
-    ...(flags.threads ? { sessionOptions: { threads: flags.threads } } : {}),
+    sessionOptions: {
+      ...(flags.threads ? { threads: flags.threads } : {}),
+      ...(flags.ortCache ? {} : { optimizedCacheDir: '' }),
+    },
   });
   const showProgress = !flags.json && Boolean(process.stderr.isTTY);
   const controller = new AbortController();

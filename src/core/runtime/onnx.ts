@@ -157,43 +157,46 @@ class SessionHandle implements OnnxSession {
     const spin = { allow_spinning: o.spinning ? '1' : '0' };
     const open = (file: string, extra: Partial<ort.InferenceSession.SessionOptions>) =>
       ort.InferenceSession.create(file, { ...base, ...extra });
+    const plain = () =>
+      open(source.path, { graphOptimizationLevel: level, extra: { session: { intra_op: spin } } });
     let session: ort.InferenceSession;
     try {
-      if (cache?.cached) {
+      if (!cache) session = await plain();
+      else if (cache.cached) {
         // Already optimised at `level`: running the optimisers again would only cost time.
         session = await open(cache.cached, {
           graphOptimizationLevel: 'disabled',
           extra: { session: { intra_op: spin } },
         }).catch(async () => {
-          await cache.discard(); // unreadable (an older ORT wrote it?): rebuild from the source
-          return open(source.path, {
-            graphOptimizationLevel: level,
-            extra: { session: { intra_op: spin } },
-          });
+          await cache.discard(); // unreadable (an older ORT wrote it?): load the source
+          return plain();
         });
-      } else if (cache) {
-        const target = await cache.prepare();
-        session = await open(source.path, {
-          graphOptimizationLevel: level,
-          optimizedModelFilePath: target.file,
-          extra: {
-            session: {
-              intra_op: spin,
-              // weights beside the graph, so models over protobuf's 2 GB limit can be saved
-              optimized_model_external_initializers_file_name: target.dataFileName,
-              optimized_model_external_initializers_min_size_in_bytes: '1024',
-            },
-          },
-        }).catch(async (error: unknown) => {
-          await target.abort();
-          throw error;
-        });
-        await target.commit();
       } else {
-        session = await open(source.path, {
-          graphOptimizationLevel: level,
-          extra: { session: { intra_op: spin } },
-        });
+        // A cache that cannot be written (read-only folder, full disk) costs the cache, not the model.
+        const target = await cache.prepare().catch(() => undefined);
+        session = !target
+          ? await plain()
+          : await open(source.path, {
+              graphOptimizationLevel: level,
+              optimizedModelFilePath: target.file,
+              extra: {
+                session: {
+                  intra_op: spin,
+                  // weights beside the graph, so models over protobuf's 2 GB limit can be saved
+                  optimized_model_external_initializers_file_name: target.dataFileName,
+                  optimized_model_external_initializers_min_size_in_bytes: '1024',
+                },
+              },
+            }).then(
+              async (created) => {
+                await target.commit();
+                return created;
+              },
+              async () => {
+                await target.abort();
+                return plain();
+              },
+            );
       }
     } catch (cause) {
       throw new FilterlabError(

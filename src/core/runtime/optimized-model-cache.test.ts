@@ -68,4 +68,11 @@ describe('optimizedCacheDir', () => {
     expect(out.every(Number.isFinite)).toBe(true);
     expect(await readdir(cacheDir)).toEqual([]);
   });
+
+  it('loads the model without the cache when the cache folder cannot be written', async () => {
+    const notAFolder = path.join(scratch, 'a-file');
+    await writeFile(notAFolder, 'in the way');
+    const out = await runOnce({ optimizedCacheDir: notAFolder });
+    expect(out.every(Number.isFinite)).toBe(true);
+  });
 });
