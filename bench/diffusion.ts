@@ -1,7 +1,12 @@
 /**
  * Where a denoising step's time goes outside the model: the TypeScript side of the pipeline.
  *
- *   npm run bench:diffusion -- [--runs 5] [--steps 20] [--threads 1,<cores>]
+ *   npm run bench:diffusion -- [--runs 5] [--steps 20] [--threads 1,<cores>] [--decode-runs 2]
+ *     [--only steps,load,decode]
+ *
+ * `load` and `decode` (bench/diffusion-parts/load-and-decode.ts): session creation time and peak
+ * RSS of a UNet-sized model with and without the optimised-graph cache, and TAESD vs SD VAE
+ * decode time at 512 px.
  *
  * The tiny diffusers-layout pipelines (scripts/fixtures/tiny-diffusion.ts, written to a temporary
  * folder) at 512x512 images, i.e. 64x64x4 latents, the size SD 1.x and SD-Turbo denoise at. The
@@ -25,6 +30,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateTinyDiffusion } from '../scripts/fixtures/tiny-diffusion.js';
+import { measureDecode, measureLoad } from './diffusion-parts/load-and-decode.js';
 import { StableDiffusionPipeline, type DiffusionRequest } from '../src/core/diffusion/pipeline.js';
 import type { DiffusionTimings } from '../src/core/diffusion/timings.js';
 import { createImage, createMask } from '../src/core/image/image.js';
@@ -35,11 +41,17 @@ const RESULTS = path.join(ROOT, 'bench', 'results', 'diffusion.json');
 const SIDE = 512;
 const GOAL_MS = 1;
 
+const PARTS = ['steps', 'load', 'decode'] as const;
+type Part = (typeof PARTS)[number];
+
 interface Args {
   runs: number;
   steps: number;
   /** ONNX Runtime intra-op thread counts to measure, one pass each. */
   threads: number[];
+  /** Decodes per decoder at 512 px. */
+  decodeRuns: number;
+  only: Part[];
 }
 
 interface Case {
@@ -50,9 +62,22 @@ interface Case {
 
 function parseArgs(argv: readonly string[]): Args {
   const cores = availableParallelism();
-  const args: Args = { runs: 5, steps: 20, threads: [...new Set([1, cores])] };
+  const args: Args = {
+    runs: 5,
+    steps: 20,
+    threads: [...new Set([1, cores])],
+    decodeRuns: 2,
+    only: [...PARTS],
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
+    if (flag === '--only') {
+      args.only = String(argv[i + 1]).split(',') as Part[];
+      if (args.only.some((p) => !PARTS.includes(p))) {
+        throw new Error(`--only takes a comma-separated list of ${PARTS.join(', ')}`);
+      }
+      continue;
+    }
     const values = String(argv[i + 1])
       .split(',')
       .map(Number);
@@ -62,6 +87,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (flag === '--runs') args.runs = values[0]!;
     else if (flag === '--steps') args.steps = values[0]!;
     else if (flag === '--threads') args.threads = values;
+    else if (flag === '--decode-runs') args.decodeRuns = values[0]!;
     else throw new Error(`unknown option ${flag}`);
   }
   return args;
@@ -181,15 +207,27 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = await mkdtemp(path.join(tmpdir(), 'fl-bench-diffusion-'));
   const results = [];
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  let load: Awaited<ReturnType<typeof measureLoad>> | undefined;
+  let decode: Awaited<ReturnType<typeof measureDecode>> | undefined;
   try {
     await generateTinyDiffusion(dir);
-    for (const threads of args.threads) results.push(...(await pass(dir, threads, args)));
+    if (args.only.includes('steps'))
+      for (const threads of args.threads) results.push(...(await pass(dir, threads, args)));
+    if (args.only.includes('load')) {
+      log('\nsession creation, each in a fresh process');
+      load = await measureLoad(dir, log);
+    }
+    if (args.only.includes('decode')) {
+      log(`\n512x512 decode (64x64x4 latents), ${args.decodeRuns} run(s) each`);
+      decode = await measureDecode(dir, path.join(dir, 'tiny-sd-turbo'), args.decodeRuns, log);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   const report = {
     bench: 'diffusion',
-    command: `npm run bench:diffusion -- --runs ${args.runs} --steps ${args.steps} --threads ${args.threads.join(',')}`,
+    command: `npm run bench:diffusion -- --runs ${args.runs} --steps ${args.steps} --threads ${args.threads.join(',')} --decode-runs ${args.decodeRuns} --only ${args.only.join(',')}`,
     date: new Date().toISOString(),
     machine: {
       cpus: cpus().length,
@@ -205,6 +243,22 @@ async function main(): Promise<void> {
       "With as many ONNX threads as cores, ONNX Runtime's worker threads keep spinning after a run and preempt the JavaScript thread, which shows in p90 and mean, not in the median.",
     results,
     allMeetGoal: results.every((r) => r.meetsGoal),
+    ...(load
+      ? {
+          load: {
+            note: 'ONNX session creation of a UNet-sized model (SD widths, random weights, external data), each in a fresh process; peak RSS is the process maximum (Node + ORT + the model)',
+            ...load,
+          },
+        }
+      : {}),
+    ...(decode
+      ? {
+          decode: {
+            note: '512x512 decodes; the at-scale decoders have the real architectures and sizes with random weights, so their times are what the real models cost; the fixture decoders are tiny and say nothing about speed',
+            results: decode,
+          },
+        }
+      : {}),
   };
   await writeFile(RESULTS, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`wrote ${path.relative(ROOT, RESULTS)}\n`);

@@ -40,6 +40,8 @@ export const GENERATORS: readonly FixtureGenerator[] = [
     id: 'tiny-diffusion',
     sources: [
       'scripts/fixtures/tiny-diffusion.ts',
+      'scripts/fixtures/tiny-unet.ts',
+      'scripts/fixtures/tiny-taesd.ts',
       'scripts/fixtures/clip-tokenizer.ts',
       'src/core/diffusion/clip-byte-level.ts',
       'src/core/diffusion/clip-tokenizer.ts',

@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../paths.js';
-import { BACKENDS } from './backends.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { BACKENDS } from '../support/backends.js';
 import {
   call,
   createJob,
@@ -17,7 +17,7 @@ import {
   waitFor,
   waitForJob,
   type TestServer,
-} from './harness.js';
+} from '../support/server.js';
 
 const PORTRAIT = path.join(REPO_ROOT, 'samples', 'portraits', 'S001185.jpg');
 

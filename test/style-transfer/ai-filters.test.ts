@@ -11,8 +11,8 @@ import { listBuiltinSpecs, loadFilter, type LoadedSpec } from '../../src/core/fi
 import { readImage } from '../../src/core/image/decode.js';
 import { createImage, type Image } from '../../src/core/image/image.js';
 import { ModelStore } from '../../src/core/models/store.js';
-import { errorOf } from '../error-of.js';
-import { FACES_DEV } from '../paths.js';
+import { errorOf } from '../support/error-of.js';
+import { FACES_DEV } from '../support/paths.js';
 
 function meanAbsDiff(a: Image, b: Image): number {
   let sum = 0;

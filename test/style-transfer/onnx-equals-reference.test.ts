@@ -27,7 +27,7 @@ import {
 } from '../../src/core/models/import/style-transfer.js';
 import { padImage } from '../../src/core/tensor/letterbox.js';
 import { float32 } from '../../src/core/tensor/tensor.js';
-import { FACES_DEV } from '../paths.js';
+import { FACES_DEV } from '../support/paths.js';
 import { STYLE_CHECKPOINTS } from './paths.js';
 
 const STYLE = 'wave';

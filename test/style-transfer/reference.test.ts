@@ -18,7 +18,7 @@ import {
   TfjsStyleTransfer,
   type Variable,
 } from '../../bench/peers/style-transfer-tfjs.js';
-import { errorOf } from '../error-of.js';
+import { errorOf } from '../support/error-of.js';
 import { STYLE_CHECKPOINTS } from './paths.js';
 
 const WAVE = path.join(STYLE_CHECKPOINTS, 'wave');

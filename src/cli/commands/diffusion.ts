@@ -2,15 +2,25 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createContext, disposeContext } from '../../core/context.js';
-import { rankCandidates } from '../../core/diffusion/best-of.js';
-import { chooseScore, RANKINGS, type Ranking } from '../../core/diffusion/choose-score.js';
+import { RANKINGS, type Ranking } from '../../core/diffusion/choose-score.js';
+import {
+  baseSeed,
+  candidateSeeds,
+  generateBestOf,
+  sharedPipeline,
+  type BestOfResult,
+} from '../../core/diffusion/generate-best-of.js';
 import { resolveDiffusionSource } from '../../core/diffusion/model-source.js';
 import {
   DIFFUSION_DEFAULTS,
-  StableDiffusionPipeline,
+  type DiffusionProgress,
+  type DiffusionRequest,
   type DiffusionResult,
+  type GeneratedImage,
+  type StableDiffusionPipeline,
 } from '../../core/diffusion/pipeline.js';
 import { describeSchedule } from '../../core/diffusion/schedule-command.js';
+import { VAE_CHOICES, type VaeChoice } from '../../core/diffusion/vae-codec.js';
 import { parseSchedulerConfigText } from '../../core/diffusion/schedulers/config.js';
 import { schedulerNames } from '../../core/diffusion/schedulers/registry.js';
 import { FilterlabError } from '../../core/errors.js';
@@ -45,6 +55,8 @@ interface RunFlags {
   width?: number;
   height?: number;
   maxSide?: number;
+  vae: VaeChoice;
+  ortCache: boolean;
   seed: number;
   bestOf: number;
   keep: number;
@@ -85,11 +97,14 @@ export function registerDiffusion(program: Command, io: Io): void {
         return;
       }
       io.out('step  timestep  sigma');
+      // 4 decimals for reading; --json keeps every digit.
+      const sigma = (value: number | undefined) => (value === undefined ? '' : value.toFixed(4));
       schedule.timesteps.forEach((t, i) => {
-        const sigma = schedule.sigmas?.[i];
-        io.out(`${String(i).padStart(4)}  ${String(t).padStart(8)}  ${sigma ?? ''}`);
+        io.out(
+          `${String(i).padStart(4)}  ${String(t).padStart(8)}  ${sigma(schedule.sigmas?.[i])}`,
+        );
       });
-      if (schedule.sigmas) io.out(`   -         -  ${schedule.sigmas.at(-1)} (final)`);
+      if (schedule.sigmas) io.out(`   -         -  ${sigma(schedule.sigmas.at(-1))} (final)`);
     });
 
   diffusion
@@ -115,18 +130,33 @@ export function registerDiffusion(program: Command, io: Io): void {
       DIFFUSION_DEFAULTS.guidance,
     )
     .option('--scheduler <name>', "override the model's scheduler")
-    .option('--width <n>', 'working width (multiple of 8)', intOption)
-    .option('--height <n>', 'working height (multiple of 8)', intOption)
+    .option('--width <n>', 'working width (multiple of 64 for SD)', intOption)
+    .option('--height <n>', 'working height (multiple of 64 for SD)', intOption)
     .option(
       '--max-side <n>',
       "scale the photo's long side to this (default: the model's native size)",
       intOption,
     )
-    .option('--seed <n>', 'seed (best-of-N uses seed, seed+1, ...)', intOption, 0)
+    .option(
+      '--vae <which>',
+      `autoencoder: ${VAE_CHOICES.join(', ')} (taesd/ in the model)`,
+      vaeOption,
+      'full',
+    )
+    .option(
+      '--seed <n>',
+      'run seed: the same pixels as a one-step filter applied with this seed',
+      intOption,
+      0,
+    )
     .option('--best-of <n>', 'generate n seeds and keep the best', intOption, 1)
     .option('--keep <k>', 'how many of the best to write (out, out-2, out-3, ...)', intOption, 1)
     .option('--rank <how>', `best-of ranking: ${RANKINGS.join(', ')}`, rankOption, 'auto')
     .option('--threads <n>', 'ONNX Runtime threads', intOption)
+    .option(
+      '--no-ort-cache',
+      "don't keep ONNX Runtime's optimised graphs in <models folder>/.ort-cache (saves disk, loads slower)",
+    )
     .requiredOption('-o, --out <file>', 'output image (.png, .jpg, .webp, .avif)')
     .option('--json', 'print timings, seeds and warnings as JSON', false)
     .action(async (flags: RunFlags) => {
@@ -136,15 +166,13 @@ export function registerDiffusion(program: Command, io: Io): void {
 
 async function run(flags: RunFlags, io: Io): Promise<number> {
   const format = formatOf(flags.out);
-  if (flags.keep > flags.bestOf) {
-    throw new FilterlabError(
-      'FL_ERR_INVALID_ARGUMENT',
-      `Expected --keep <= --best-of but received --keep ${flags.keep} with --best-of ${flags.bestOf}`,
-    );
-  }
+  checkBestOf(flags);
   const ctx = createContext({
     modelsDir: io.modelsDir ?? defaultModelsDir(),
-    ...(flags.threads ? { sessionOptions: { threads: flags.threads } } : {}),
+    sessionOptions: {
+      ...(flags.threads ? { threads: flags.threads } : {}),
+      ...(flags.ortCache ? {} : { optimizedCacheDir: '' }),
+    },
   });
   const showProgress = !flags.json && Boolean(process.stderr.isTTY);
   const controller = new AbortController();
@@ -155,68 +183,71 @@ async function run(flags: RunFlags, io: Io): Promise<number> {
     const source = await resolveDiffusionSource(flags.model, ctx.models);
     const photo = flags.image ? (await readImage(flags.image)).image : undefined;
     const mask = flags.mask ? await readMask(flags.mask) : undefined;
-    const pipeline = await StableDiffusionPipeline.load(source, {
-      onnx: ctx.onnx,
-      logger: ctx.logger,
-      sessionOptions: ctx.sessionOptions,
-    });
-    try {
-      const result = await pipeline.generate({
-        prompt: flags.prompt,
-        ...(flags.negativePrompt !== undefined ? { negativePrompt: flags.negativePrompt } : {}),
-        ...(photo ? { image: photo } : {}),
-        ...(mask ? { mask } : {}),
-        ...(flags.strength !== undefined ? { strength: flags.strength } : {}),
-        steps: flags.steps,
-        guidance: flags.guidance,
-        ...(flags.scheduler ? { scheduler: flags.scheduler } : {}),
-        ...(flags.width ? { width: flags.width } : {}),
-        ...(flags.height ? { height: flags.height } : {}),
-        ...(flags.maxSide ? { maxSide: flags.maxSide } : {}),
-        seeds: Array.from({ length: flags.bestOf }, (_, k) => flags.seed + k),
-        signal: controller.signal,
-        onProgress: (p) =>
-          showProgress &&
-          process.stderr.write(
-            `\rstep ${p.step}/${p.steps}${p.candidates > 1 ? ` (seed ${p.candidate + 1}/${p.candidates})` : ''}\x1b[K`,
-          ),
-      });
-      if (showProgress) process.stderr.write('\n');
-      const kept =
-        result.images.length === 1
-          ? result.images
-          : await rankCandidates(
-              result.images,
-              photo ?? result.images[0]!.image,
-              await chooseScore(
-                photo ? flags.rank : 'closeness',
-                ctx,
-                photo ?? result.images[0]!.image,
-              ),
-              flags.keep,
-              controller.signal,
-            );
-      const written: string[] = [];
-      for (const [i, candidate] of kept.entries()) {
-        const file = i === 0 ? flags.out : numbered(flags.out, i + 1);
-        await writeAtomic(file, await encodeImage(candidate.image, { format }));
-        written.push(file);
-      }
-      report(
-        io,
-        flags,
-        result,
-        written,
-        kept.map((k) => k.seed),
-      );
-      return EXIT.OK;
-    } finally {
-      await pipeline.dispose();
+    const pipeline = await sharedPipeline(ctx, source);
+    const request = {
+      prompt: flags.prompt,
+      ...(flags.negativePrompt !== undefined ? { negativePrompt: flags.negativePrompt } : {}),
+      ...(mask ? { mask } : {}),
+      ...(flags.strength !== undefined ? { strength: flags.strength } : {}),
+      steps: flags.steps,
+      guidance: flags.guidance,
+      ...(flags.scheduler ? { scheduler: flags.scheduler } : {}),
+      ...(flags.width ? { width: flags.width } : {}),
+      ...(flags.height ? { height: flags.height } : {}),
+      ...(flags.maxSide ? { maxSide: flags.maxSide } : {}),
+      vae: flags.vae,
+      signal: controller.signal,
+      onProgress: (p: DiffusionProgress) =>
+        showProgress &&
+        process.stderr.write(
+          `\rstep ${p.step}/${p.steps}${p.candidates > 1 ? ` (seed ${p.candidate + 1}/${p.candidates})` : ''}\x1b[K`,
+        ),
+    };
+    // The seed rule of a one-step filter run with seed --seed (generate-best-of.ts).
+    const base = baseSeed(flags.seed, 0);
+    const { result, kept } = photo
+      ? await generateBestOf(pipeline, ctx, { ...request, image: photo }, base, {
+          bestOf: flags.bestOf,
+          keep: flags.keep,
+          rank: flags.rank,
+        })
+      : await txt2img(pipeline, { ...request, seeds: candidateSeeds(base, 1) });
+    if (showProgress) process.stderr.write('\n');
+    const written: string[] = [];
+    for (const [i, candidate] of kept.entries()) {
+      const file = i === 0 ? flags.out : numbered(flags.out, i + 1);
+      await writeAtomic(file, await encodeImage(candidate.image, { format }));
+      written.push(file);
     }
+    report(io, flags, result, written, kept);
+    return EXIT.OK;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await disposeContext(ctx);
+  }
+}
+
+async function txt2img(
+  pipeline: StableDiffusionPipeline,
+  request: DiffusionRequest,
+): Promise<BestOfResult> {
+  const result = await pipeline.generate(request);
+  return { result, kept: result.images.map((image) => ({ ...image, score: Number.NaN })) };
+}
+
+function checkBestOf(flags: RunFlags): void {
+  if (flags.bestOf > 1 && !flags.image) {
+    throw new FilterlabError(
+      'FL_ERR_INVALID_ARGUMENT',
+      `Expected --image with --best-of ${flags.bestOf} (candidates are ranked against the photo) but received no --image; txt2img makes one image per seed`,
+    );
+  }
+  if (flags.keep > flags.bestOf) {
+    throw new FilterlabError(
+      'FL_ERR_INVALID_ARGUMENT',
+      `Expected --keep <= --best-of but received --keep ${flags.keep} with --best-of ${flags.bestOf}`,
+    );
   }
 }
 
@@ -225,17 +256,21 @@ function report(
   flags: RunFlags,
   result: DiffusionResult,
   written: string[],
-  seeds: number[],
+  kept: readonly GeneratedImage[],
 ): void {
   for (const warning of result.warnings) io.err(`warning: ${warning}`);
   const t = result.timings;
+  const seeds = kept.map((k) => k.seed);
+  const { width, height } = kept[0]!.image;
   if (flags.json) {
     io.out(
       JSON.stringify(
         {
           out: written,
+          runSeed: flags.seed,
           seeds,
-          size: result.size,
+          size: { width, height },
+          workingSize: result.size,
           timesteps: result.timesteps,
           warnings: result.warnings,
           timings: t,
@@ -248,7 +283,8 @@ function report(
   }
   const perStep = t.steps ? t.unetMs / t.steps : 0;
   io.out(
-    `wrote ${written.join(', ')} (seed ${seeds.join(', ')}, ${result.size.width}x${result.size.height}, timesteps ${result.timesteps.join(' ')})`,
+    `wrote ${written.join(', ')} (${width}x${height}, denoised at ${result.size.width}x${result.size.height}, ` +
+      `seed ${flags.seed} -> candidate ${seeds.join(', ')}, timesteps ${result.timesteps.join(' ')})`,
   );
   io.out(
     `time: text encoder ${ms(t.textEncoderMs)}, vae encode ${ms(t.vaeEncodeMs)}, unet ${ms(t.unetMs)} (${ms(perStep)}/step), ` +
@@ -309,6 +345,15 @@ function numberOption(value: string): number {
   if (!Number.isFinite(n))
     throw new InvalidArgumentError(`Expected a number but received ${JSON.stringify(value)}`);
   return n;
+}
+
+function vaeOption(value: string): VaeChoice {
+  if (!(VAE_CHOICES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(
+      `Expected one of ${VAE_CHOICES.join(', ')} but received ${JSON.stringify(value)}`,
+    );
+  }
+  return value as VaeChoice;
 }
 
 function rankOption(value: string): Ranking {

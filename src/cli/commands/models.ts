@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ModelStore } from '../../core/models/store.js';
+import { isHfRef, pullHfSnapshot, type HfPullOptions } from '../../core/models/hf-pull.js';
 import { pullModel } from '../../core/models/pull.js';
 import { ImageIoSchema } from '../../core/models/manifest.js';
 import { FilterlabError } from '../../core/errors.js';
@@ -14,6 +15,8 @@ interface AddFlags {
   id?: string;
   license?: string;
   io?: string;
+  move?: boolean;
+  link?: boolean;
 }
 
 export function registerModels(program: Command, io: Io): void {
@@ -58,8 +61,17 @@ export function registerModels(program: Command, io: Io): void {
       '--io <json>',
       'I/O contract as JSON, e.g. \'{"input":{"range":[-1,1]},"size":{"kind":"multiple","of":8}}\'',
     )
+    .option('--move', 'move the files into the models folder instead of copying them')
+    .option('--link', 'link to the files where they are instead of copying them')
     .action(async (source: string, flags: AddFlags) => {
+      if (flags.move && flags.link) {
+        throw new FilterlabError(
+          'FL_ERR_INVALID_ARGUMENT',
+          'Expected at most one of --move and --link but received both',
+        );
+      }
       const model = await store().add(source, {
+        mode: flags.move ? 'move' : flags.link ? 'link' : 'copy',
         ...(flags.id ? { id: flags.id } : {}),
         ...(flags.license ? { license: flags.license } : {}),
         ...(flags.io ? { io: parseIo(flags.io) } : {}),
@@ -84,14 +96,26 @@ export function registerModels(program: Command, io: Io): void {
 
   models
     .command('pull')
-    .description('Download a model (an .onnx URL or a model.json URL): resumable, sha256-checked')
-    .argument('<url>')
+    .description(
+      'Download a model (an .onnx URL, a model.json URL, or hf:owner/repo[@revision][/subfolder]): resumable, checksum-checked',
+    )
+    .argument('<url-or-hf-ref>')
     .option('--sha256 <hex>', 'expected sha256 of a single-file download')
     .option('--id <id>', 'model id')
     .option('--license <license>', 'licence to record')
     .action(async (url: string, flags: { sha256?: string } & AddFlags) => {
       let last = 0;
-      const model = await pullModel(store(), url, {
+      const pull = isHfRef(url)
+        ? (s: ModelStore, ref: string, o: HfPullOptions) =>
+            pullHfSnapshot(s, ref, {
+              ...o,
+              ...(process.env.FILTERLAB_HF_ENDPOINT
+                ? { endpoint: process.env.FILTERLAB_HF_ENDPOINT }
+                : {}),
+              ...(process.env.HF_TOKEN ? { token: process.env.HF_TOKEN } : {}),
+            })
+        : pullModel;
+      const model = await pull(store(), url, {
         ...(flags.sha256 ? { sha256: flags.sha256 } : {}),
         ...(flags.id ? { id: flags.id } : {}),
         ...(flags.license ? { license: flags.license } : {}),

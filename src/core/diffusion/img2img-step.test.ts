@@ -164,14 +164,14 @@ describe('diffusion.txt2img in a filter spec', () => {
           model: 'sd-turbo',
           prompt: 'a mountain lake',
           steps: 1,
-          width: 48,
-          height: 32,
+          width: 128,
+          height: 64,
         },
       ]),
       ctx,
     );
     const out = (await runner.run(photo, { seed: 5 })).image;
-    expect([out.width, out.height]).toEqual([48, 32]);
+    expect([out.width, out.height]).toEqual([128, 64]);
     await runner.dispose();
   });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { defineStep, stepSeed, type PrepareEnv, type RunState } from '../steps/step.js';
-import { rankCandidates } from './best-of.js';
-import { chooseScore, RANKINGS } from './choose-score.js';
+import { defineStep, type PrepareEnv, type RunState } from '../steps/step.js';
+import { RANKINGS } from './choose-score.js';
+import { VAE_CHOICES } from './vae-codec.js';
+import { baseSeed, candidateSeeds, generateBestOf, sharedPipeline } from './generate-best-of.js';
 import { checkDiffusersFormat } from './model-source.js';
 import { DIFFUSION_DEFAULTS, StableDiffusionPipeline, type DiffusionRequest } from './pipeline.js';
 
@@ -24,11 +25,17 @@ const shared = {
   guidance: z.number().min(0).max(50).default(DIFFUSION_DEFAULTS.guidance),
   /** Scheduler name; default: the one the model's scheduler_config.json names. */
   scheduler: z.string().min(1).optional(),
-  /** Exact working size (multiples of the VAE factor, 8 for SD). */
+  /** Exact working size: multiples of the VAE factor x the UNet's downsampling (64 for SD). */
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
-  /** Long side the photo is scaled to for denoising; default: the model's native size (512). */
+  /**
+   * Long side the photo is scaled to for denoising (each side rounded to the size grid, 64 for
+   * SD); default: the model's native size (512). Make it a filter parameter (`maxSide: $size`) to
+   * trade detail for time: the UNet's and the VAE's cost grows with the pixel count.
+   */
   maxSide: z.number().int().min(8).max(4096).optional(),
+  /** The autoencoder: the model's SD VAE, or the tiny TAESD in its taesd/ folder (faster). */
+  vae: z.enum(VAE_CHOICES).default('full'),
   /** Added to the run's seed, to pick another sample without changing the run's seed. */
   seedOffset: z.number().int().min(0).max(0xffffffff).default(0),
   /** ONNX Runtime threads for this model (default: the context's setting). */
@@ -69,19 +76,20 @@ export const img2imgStep = defineStep({
     pipeline.scheduler(options.scheduler).plan(options.steps, { strength: options.strength });
     return {
       async run({ input, options: o, values, run }) {
-        const result = await pipeline.generate({
-          ...request(o, run),
-          image: input,
-          strength: o.strength,
-          feather: o.feather,
-          ...(o.mask ? { mask: values.mask(o.mask) } : {}),
-          seeds: seedsFor(run, o.seedOffset, o.bestOf),
-        });
-        const images = result.images;
-        if (images.length === 1) return { kind: 'image', image: images[0]!.image };
-        const score = await chooseScore(o.rank, env.ctx, input, run.signal);
-        const [best] = await rankCandidates(images, input, score, 1, run.signal);
-        return { kind: 'image', image: best!.image };
+        const { kept } = await generateBestOf(
+          pipeline,
+          env.ctx,
+          {
+            ...request(o, run),
+            image: input,
+            strength: o.strength,
+            feather: o.feather,
+            ...(o.mask ? { mask: values.mask(o.mask) } : {}),
+          },
+          baseSeed(run.seed, run.stepIndex, o.seedOffset),
+          { bestOf: o.bestOf, rank: o.rank },
+        );
+        return { kind: 'image', image: kept[0]!.image };
       },
     };
   },
@@ -101,7 +109,7 @@ export const txt2imgStep = defineStep({
       async run({ options: o, run }) {
         const result = await pipeline.generate({
           ...request(o, run),
-          seeds: seedsFor(run, o.seedOffset, 1),
+          seeds: candidateSeeds(baseSeed(run.seed, run.stepIndex, o.seedOffset), 1),
         });
         return { kind: 'image', image: result.images[0]!.image };
       },
@@ -119,15 +127,10 @@ function request(o: Txt2imgOptions, run: RunState): DiffusionRequest {
     ...(o.width ? { width: o.width } : {}),
     ...(o.height ? { height: o.height } : {}),
     ...(o.maxSide ? { maxSide: o.maxSide } : {}),
+    vae: o.vae,
     ...(run.signal ? { signal: run.signal } : {}),
     onProgress: (p) => run.progress(p.fraction),
   };
-}
-
-/** Candidate k uses stepSeed + seedOffset + k: adding a step elsewhere does not change them. */
-function seedsFor(run: RunState, offset: number, count: number): number[] {
-  const base = stepSeed(run) + offset;
-  return Array.from({ length: count }, (_, k) => (base + k) >>> 0);
 }
 
 async function loadPipeline(
@@ -136,15 +139,5 @@ async function loadPipeline(
 ): Promise<StableDiffusionPipeline> {
   const model = await env.resolveModel(options.model);
   checkDiffusersFormat(model);
-  const sessionOptions = {
-    ...env.ctx.sessionOptions,
-    ...(options.threads ? { threads: options.threads } : {}),
-  };
-  const key = `diffusion:${model.hash}:${JSON.stringify(sessionOptions)}`;
-  return env.ctx.resources.get(key, () =>
-    StableDiffusionPipeline.load(
-      { dir: model.dir, hash: model.hash },
-      { onnx: env.ctx.onnx, logger: env.ctx.logger, sessionOptions },
-    ),
-  );
+  return sharedPipeline(env.ctx, { dir: model.dir, hash: model.hash }, options.threads);
 }

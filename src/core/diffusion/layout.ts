@@ -5,6 +5,7 @@ import { FilterlabError } from '../errors.js';
 import { parseWith as parseSchema } from '../util/parse-with.js';
 import { readText as readTextFile } from '../util/read-file.js';
 import { parseSchedulerConfigText } from './schedulers/config.js';
+import type { SizeGrid } from './working-size.js';
 
 /**
  * The diffusers ONNX folder layout, as `optimum-cli export onnx` and diffusers'
@@ -32,6 +33,16 @@ export const ONNX_PARTS = {
 } as const;
 export type OnnxPart = keyof typeof ONNX_PARTS;
 
+/**
+ * The optional tiny autoencoder TAESD (madebyollin/taesd, MIT) in the same layout under taesd/:
+ * a cheaper replacement for vae_encoder and vae_decoder, chosen per run (`vae: taesd`).
+ */
+export const TAESD_PARTS = {
+  encoder: 'taesd/vae_encoder/model.onnx',
+  decoder: 'taesd/vae_decoder/model.onnx',
+} as const;
+export const TAESD_CONFIG = 'taesd/config.json';
+
 export const MODEL_INDEX = 'model_index.json';
 export const SCHEDULER_CONFIG = 'scheduler/scheduler_config.json';
 export const TOKENIZER_DIR = 'tokenizer';
@@ -43,6 +54,8 @@ export const TOKENIZER_DIR = 'tokenizer';
 export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
 /** The SD VAE's 8x downsampling, for folders whose VAE config does not say. */
 export const DEFAULT_VAE_FACTOR = 8;
+/** diffusers' UNet2DConditionModel default block_out_channels (320, 640, 1280, 1280): 3 downsamplers. */
+export const DEFAULT_UNET_BLOCKS = 4;
 
 export interface VaeSettings {
   /** Latents for the UNet are (vae latents - shiftFactor) * scalingFactor. */
@@ -55,6 +68,16 @@ export interface VaeSettings {
   source?: string;
 }
 
+export interface TaesdSettings {
+  encoder: string;
+  decoder: string;
+  /** TAESD's latents are the SD VAE's scaled ones: its scaling factor is 1. */
+  scalingFactor: number;
+  shiftFactor: number;
+  /** TAESD's own models take and give [0, 1] images; diffusers' AutoencoderTiny exports [-1, 1]. */
+  imageRange: 'unit' | 'signed';
+}
+
 export interface DiffusersLayout {
   readonly dir: string;
   readonly modelIndex: Readonly<Record<string, unknown>>;
@@ -64,7 +87,11 @@ export interface DiffusersLayout {
   readonly schedulerConfig: Readonly<Record<string, unknown>>;
   readonly vae: Readonly<VaeSettings>;
   readonly unet: Readonly<UnetConfig>;
+  /** Working sides are multiples of vaeFactor x unetFactor (64 for SD). */
+  readonly sizeGrid: Readonly<SizeGrid>;
   readonly textEncoder: Readonly<TextEncoderConfig>;
+  /** The tiny autoencoder in taesd/, when the folder has one. */
+  readonly taesd?: Readonly<TaesdSettings>;
   /** Things a user should know (defaults assumed); the pipeline logs them. */
   readonly warnings: readonly string[];
 }
@@ -76,10 +103,20 @@ const VaeConfigSchema = z.looseObject({
   latent_channels: z.number().int().positive().nullish(),
 });
 
+const TaesdConfigSchema = z.looseObject({
+  scaling_factor: z.number().positive().default(1),
+  shift_factor: z.number().default(0),
+  image_range: z
+    .tuple([z.number(), z.number()])
+    .refine(([lo, hi]) => hi === 1 && (lo === 0 || lo === -1), 'Expected [0, 1] or [-1, 1]')
+    .default([0, 1]),
+});
+
 const UnetConfigSchema = z.looseObject({
   in_channels: z.number().int().positive().optional(),
   sample_size: z.number().int().positive().optional(),
   cross_attention_dim: z.number().int().positive().optional(),
+  block_out_channels: z.array(z.number().int().positive()).min(1).optional(),
   time_cond_proj_dim: z.number().int().positive().nullish(),
 });
 export type UnetConfig = z.infer<typeof UnetConfigSchema>;
@@ -120,6 +157,7 @@ export async function readDiffusersLayout(dirArg: string): Promise<DiffusersLayo
     'unet/config.json',
   );
   if (unet.in_channels === 9) throw inpaintingError(dir);
+  const sizeGrid = { vaeFactor: vae.spatialFactor, unetFactor: unetFactor(unet, warnings) };
   const textEncoder = parseWith(
     TextEncoderConfigSchema,
     await readOptionalJson(dir, 'text_encoder/config.json'),
@@ -129,6 +167,7 @@ export async function readDiffusersLayout(dirArg: string): Promise<DiffusersLayo
   const files = Object.fromEntries(
     Object.entries(ONNX_PARTS).map(([part, file]) => [part, path.join(dir, file)]),
   ) as Record<OnnxPart, string>;
+  const taesd = await readTaesd(dir);
   return {
     dir,
     modelIndex,
@@ -137,9 +176,55 @@ export async function readDiffusersLayout(dirArg: string): Promise<DiffusersLayo
     schedulerConfig,
     vae,
     unet,
+    sizeGrid,
     textEncoder,
+    ...(taesd ? { taesd } : {}),
     warnings,
   };
+}
+
+/** taesd/ is optional, but when it is there both halves must be. */
+async function readTaesd(dir: string): Promise<TaesdSettings | undefined> {
+  if (!(await isDirectory(path.join(dir, 'taesd')))) return undefined;
+  const missing: string[] = [];
+  for (const file of Object.values(TAESD_PARTS)) {
+    if (!(await exists(path.join(dir, file)))) missing.push(file);
+  }
+  if (missing.length > 0) {
+    throw layoutError(
+      dir,
+      `Expected the tiny autoencoder in ${path.join(dir, 'taesd')} to have ${Object.values(TAESD_PARTS).join(' and ')} but it lacks ${missing.join(', ')}`,
+      { missing },
+    );
+  }
+  const config = parseWith(
+    TaesdConfigSchema,
+    await readOptionalJson(dir, TAESD_CONFIG),
+    dir,
+    TAESD_CONFIG,
+  );
+  return {
+    encoder: path.join(dir, TAESD_PARTS.encoder),
+    decoder: path.join(dir, TAESD_PARTS.decoder),
+    scalingFactor: config.scaling_factor,
+    shiftFactor: config.shift_factor,
+    imageRange: config.image_range[0] === 0 ? 'unit' : 'signed',
+  };
+}
+
+/**
+ * How many times the UNet halves the latents: once per block but the last, as diffusers'
+ * UNet2DConditionModel counts its upsamplers (2^(len(block_out_channels) - 1)).
+ */
+function unetFactor(unet: UnetConfig, warnings: string[]): number {
+  const blocks = unet.block_out_channels?.length;
+  if (blocks === undefined) {
+    warnings.push(
+      `No block_out_channels in unet/config.json; assuming ${DEFAULT_UNET_BLOCKS} blocks (SD 1.x / 2.x / SD-Turbo), ` +
+        `so working sizes are multiples of ${2 ** (DEFAULT_UNET_BLOCKS - 1)} latent pixels`,
+    );
+  }
+  return 2 ** ((blocks ?? DEFAULT_UNET_BLOCKS) - 1);
 }
 
 /** Whether `dir` looks like a diffusers folder at all (has a model_index.json). */

@@ -91,14 +91,14 @@ describe('StableDiffusionPipeline: txt2img', () => {
       prompt: 'a cat',
       steps: 1,
       seeds: [5],
-      width: 32,
-      height: 32,
+      width: 64,
+      height: 64,
     });
     const config = { ...sd.layout.schedulerConfig };
     const sigma = describeSchedule({ scheduler: 'euler', steps: 1, config }).sigmas![0]!;
     expect(sigma).toBeCloseTo(14.6146, 3); // SD-Turbo's largest sigma
     const x = createRng(5)
-      .fillNormal(new Float32Array(4 * 4 * 4))
+      .fillNormal(new Float32Array(4 * 8 * 8))
       .map((v) => v * sigma);
     const session = (part: string) =>
       onnx.session({ path: path.join(TINY, part, 'model.onnx'), hash: `by-hand:${part}` });
@@ -113,7 +113,7 @@ describe('StableDiffusionPipeline: txt2img', () => {
       await unet!.run({
         sample: float32(
           x.map((v) => v / Math.sqrt(sigma * sigma + 1)),
-          [1, 4, 4, 4],
+          [1, 4, 8, 8],
         ),
         timestep: { type: 'int64', dims: [1], data: new BigInt64Array([999n]) },
         encoder_hidden_states: text,
@@ -124,14 +124,14 @@ describe('StableDiffusionPipeline: txt2img', () => {
       await decoder!.run({
         latent_sample: float32(
           latents.map((v) => v / 0.18215),
-          [1, 4, 4, 4],
+          [1, 4, 8, 8],
         ),
       })
     ).sample!.data as Float32Array;
     const image = result.images[0]!.image;
-    for (let p = 0; p < 32 * 32; p++)
+    for (let p = 0; p < 64 * 64; p++)
       for (let c = 0; c < 3; c++) {
-        const expected = Math.min(1, Math.max(0, decoded[c * 1024 + p]! / 2 + 0.5));
+        const expected = Math.min(1, Math.max(0, decoded[c * 4096 + p]! / 2 + 0.5));
         expect(Math.abs(image.data[p * 3 + c]! - expected)).toBeLessThan(1e-4);
       }
     for (const key of onnx.cachedKeys.filter((k) => k.startsWith('by-hand')))
@@ -177,10 +177,10 @@ describe('StableDiffusionPipeline: txt2img', () => {
     expect(one.images[0]!.image.data).toEqual(zero.images[0]!.image.data);
   });
 
-  it('takes an explicit size in multiples of 8, and another scheduler by name', async () => {
-    const euler = await sd.generate({ ...TXT2IMG, width: 48, height: 32 });
-    const lcm = await sd.generate({ ...TXT2IMG, width: 48, height: 32, scheduler: 'lcm' });
-    expect([lcm.images[0]!.image.width, lcm.images[0]!.image.height]).toEqual([48, 32]);
+  it('takes an explicit size in multiples of 64, and another scheduler by name', async () => {
+    const euler = await sd.generate({ ...TXT2IMG, width: 128, height: 64 });
+    const lcm = await sd.generate({ ...TXT2IMG, width: 128, height: 64, scheduler: 'lcm' });
+    expect([lcm.images[0]!.image.width, lcm.images[0]!.image.height]).toEqual([128, 64]);
     const config = { ...sd.layout.schedulerConfig };
     expect(lcm.timesteps).toEqual(
       describeSchedule({ scheduler: 'lcm', steps: 3, config }).timesteps,
@@ -225,9 +225,15 @@ describe('StableDiffusionPipeline: img2img', () => {
   const input = photo();
 
   it('runs floor(steps x strength) steps and returns the photo size', async () => {
-    const result = await sd.generate({ prompt: 'anime', image: input, strength: 0.5, steps: 4 });
+    const result = await sd.generate({
+      prompt: 'anime',
+      image: input,
+      strength: 0.5,
+      steps: 4,
+      maxSide: 256,
+    });
     expect(result.timesteps).toEqual([499, 249]); // SD-Turbo img2img: the last 2 of [999, 749, 499, 249]
-    expect(result.size).toEqual({ width: 64, height: 48 }); // long side 64, 60/80 kept
+    expect(result.size).toEqual({ width: 256, height: 192 }); // long side 256, 60/80 kept
     const image = result.images[0]!.image;
     expect([image.width, image.height]).toEqual([80, 60]);
     expect(maxAbsDiff(slice3x3(image, 40, 30), EXPECTED_IMG2IMG_SLICE)).toBeLessThan(1e-3);
@@ -278,13 +284,13 @@ describe('StableDiffusionPipeline: img2img', () => {
     expect(e.message).toMatch(/Expected a strength in \(0, 1\]/);
   });
 
-  it('refuses an explicit size that is not a multiple of 8, naming the nearest ones', async () => {
+  it('refuses an explicit size that is not a multiple of 64, naming the nearest ones', async () => {
     const e = await errorOf(() =>
       sd.generate({ prompt: 'x', image: input, width: 100, height: 64 }),
     );
     expect(e.code).toBe('FL_ERR_INVALID_ARGUMENT');
     expect(e.message).toMatch(
-      /Expected width to be a positive multiple of 8 .* received 100; use 96 or 104/,
+      /Expected width to be a positive multiple of 64 .* received 100; use 64 or 128/,
     );
   });
 
@@ -402,14 +408,15 @@ describe('best-of-N', () => {
   });
 });
 
-// Recorded from this implementation (see the file comment); 3x3 pixels x RGB at (30, 30) / (40, 30).
+// Recorded from this implementation (see the file comment), re-recorded when the fixture UNet got
+// SD's topology (tiny-unet.ts); 3x3 pixels x RGB at (30, 30) / (40, 30).
 const EXPECTED_TXT2IMG_SLICE = [
-  0.7021, 0.375, 0.3816, 0.6484, 0.3949, 0.4734, 0.5948, 0.4149, 0.5651, 0.6757, 0.3898, 0.3926,
-  0.6231, 0.4038, 0.4709, 0.5704, 0.4179, 0.5491, 0.6494, 0.4046, 0.4035, 0.5977, 0.4127, 0.4683,
-  0.546, 0.4208, 0.5332,
+  0.6659, 0.4195, 0.4075, 0.6163, 0.4397, 0.4953, 0.5666, 0.4599, 0.583, 0.6474, 0.4327, 0.41,
+  0.598, 0.446, 0.485, 0.5487, 0.4594, 0.56, 0.6288, 0.4458, 0.4125, 0.5798, 0.4524, 0.4747, 0.5307,
+  0.459, 0.537,
 ];
 const EXPECTED_IMG2IMG_SLICE = [
-  0.6616, 0.4415, 0.2674, 0.6559, 0.4497, 0.2792, 0.6505, 0.4573, 0.2906, 0.6372, 0.4462, 0.2846,
-  0.638, 0.4557, 0.2895, 0.6388, 0.4646, 0.2946, 0.6144, 0.4498, 0.3005, 0.6213, 0.4605, 0.299,
-  0.6279, 0.4705, 0.2981,
+  0.3045, 0.4954, 0.5933, 0.3425, 0.4575, 0.5459, 0.4498, 0.4614, 0.4497, 0.2315, 0.5033, 0.6839,
+  0.2747, 0.4728, 0.6471, 0.4172, 0.4757, 0.5103, 0.3661, 0.5346, 0.5891, 0.3931, 0.5202, 0.574,
+  0.4075, 0.4542, 0.4922,
 ];

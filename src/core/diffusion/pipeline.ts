@@ -7,8 +7,10 @@ import type { OnnxRuntime, OnnxSessionOptions } from '../runtime/onnx.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ClipTokenizer } from './clip-tokenizer.js';
 import { combineGuidance, guidanceEmbedding, usesClassifierFreeGuidance } from './guidance.js';
+import { refuseGpuOnlyOps } from './contrib-ops.js';
+import { assertFinite } from './finite-check.js';
 import { blendLatents, latentMask } from './latent-mask.js';
-import { layoutError, readDiffusersLayout, type DiffusersLayout } from './layout.js';
+import { layoutError, readDiffusersLayout, TAESD_PARTS, type DiffusersLayout } from './layout.js';
 import { compositeMasked } from './mask-composite.js';
 import { batchedModelInput, fromModelFloats, toModelFloats } from './model-floats.js';
 import { openParts, type OpenedParts, type PartsContract } from './parts.js';
@@ -18,7 +20,7 @@ import type { Scheduler } from './schedulers/scheduler.js';
 import { checkStrength } from './schedulers/timesteps.js';
 import { timestepTensor } from './timestep-tensor.js';
 import { emptyTimings, StepClock, timed, type DiffusionTimings } from './timings.js';
-import { imageToVaeInput, vaeOutputToImage } from './vae-image.js';
+import { openTaesd, VaeCodec, type VaeChoice } from './vae-codec.js';
 import { workingSize, type Size, type SizeOptions } from './working-size.js';
 
 /**
@@ -67,6 +69,8 @@ export interface DiffusionRequest extends SizeOptions {
   steps?: number;
   /** Classifier-free guidance scale: > 1 runs the UNet on [negative, prompt]; 0 or 1 does not. */
   guidance?: number;
+  /** The autoencoder: the folder's SD VAE (default) or the tiny TAESD in its taesd/ folder. */
+  vae?: VaeChoice;
   /** A scheduler name overriding the folder's scheduler_config.json class (same config). */
   scheduler?: string;
   /** One image per seed (best-of-N); default [0]. Integers in [0, 2^32). */
@@ -135,6 +139,7 @@ export class StableDiffusionPipeline {
   private constructor(
     readonly layout: DiffusersLayout,
     private readonly parts: OpenedParts,
+    private readonly codecs: { full: VaeCodec; taesd?: VaeCodec; release(): Promise<void> },
     private readonly tokenizer: ClipTokenizer,
     /** The folder's own scheduler (immutable, so one serves every run), or why there is none. */
     private readonly defaultScheduler: Scheduler | FilterlabError,
@@ -144,6 +149,7 @@ export class StableDiffusionPipeline {
   /** Read and check the folder, open its four sessions, and check that they fit together. */
   static async load(source: PipelineSource, env: PipelineEnv): Promise<StableDiffusionPipeline> {
     const layout = await readDiffusersLayout(source.dir);
+    await refuseGpuOnlyOps(layout.dir, layout.files, env.sessionOptions?.executionProviders);
     const tokenizer = await ClipTokenizer.fromFolder(layout.tokenizerDir);
     const scheduler = folderScheduler(layout.schedulerConfig); // a bad config fails before any session
     const parts = await openParts(layout, env.onnx, env.sessionOptions, source.hash);
@@ -155,8 +161,23 @@ export class StableDiffusionPipeline {
         `text_encoder takes ${window} tokens but the tokenizer pads to ${tokenizer.maxLength} (model_max_length): they come from different models`,
       );
     }
+    const taesd = await openTaesd(
+      layout,
+      env.onnx,
+      parts.contract.latentChannels,
+      env.sessionOptions,
+      source.hash,
+    ).catch(async (error: unknown) => {
+      await parts.release();
+      throw error;
+    });
+    const codecs = {
+      full: VaeCodec.full(layout, parts),
+      ...(taesd ? { taesd: taesd.codec } : {}),
+      release: async () => taesd?.release(),
+    };
     for (const warning of layout.warnings) env.logger?.warn({ dir: layout.dir }, warning);
-    return new StableDiffusionPipeline(layout, parts, tokenizer, scheduler, env.logger);
+    return new StableDiffusionPipeline(layout, parts, codecs, tokenizer, scheduler, env.logger);
   }
 
   get contract(): PartsContract {
@@ -184,7 +205,7 @@ export class StableDiffusionPipeline {
     // SD-Turbo's rule, steps x strength >= 1, fails here with its explanation, before any work.
     const timesteps = [...scheduler.plan(r.steps, strength ? { strength } : {}).timesteps];
     const factor = this.layout.vae.spatialFactor;
-    const size = workingSize(r.image, r, factor, this.nativeSide);
+    const size = workingSize(r.image, r, this.layout.sizeGrid, this.nativeSide);
     const unet = this.parts.contract.unet;
     const cfg = usesClassifierFreeGuidance(r.guidance) && unet.guidanceEmbeddingSize === undefined;
     const latentShape: Job['latentShape'] = [
@@ -195,8 +216,9 @@ export class StableDiffusionPipeline {
     ];
     const encoded = await timed(timings, 'textEncoderMs', () => this.encodeText(r, cfg));
     for (const warning of encoded.warnings) this.logger?.warn({ dir: this.layout.dir }, warning);
+    const codec = this.codec(r.vae);
     const imageLatents = r.image
-      ? await timed(timings, 'vaeEncodeMs', () => this.encodeImage(r.image!, size, r.signal))
+      ? await timed(timings, 'vaeEncodeMs', () => codec.encode(atSize(r.image!, size), r.signal))
       : undefined;
     const mask = r.mask ? latentMask(r.mask, latentShape[3], latentShape[2]) : undefined;
     const guidanceCondition = unet.guidanceEmbeddingSize
@@ -228,7 +250,7 @@ export class StableDiffusionPipeline {
         timings,
       };
       const latents = await this.denoise(job, seed);
-      const image = await timed(timings, 'vaeDecodeMs', () => this.decode(latents, size, r));
+      const image = await timed(timings, 'vaeDecodeMs', () => this.decode(codec, latents, size, r));
       images.push({ seed, image });
     }
     timings.totalMs = performance.now() - started;
@@ -292,6 +314,12 @@ export class StableDiffusionPipeline {
       });
       clock.lap('unet');
       const predicted = fromModelFloats(out[unetContract.outputName]!, 'unet output', outputFloat);
+      assertFinite(
+        predicted,
+        'unet',
+        unetContract.floatType,
+        ` at step ${i + 1} (timestep ${run.timesteps[i]})`,
+      );
       const noisePrediction = guided ? combineGuidance(predicted, job.guidance, guided) : predicted;
       clock.lap('tensor');
       run.step(noisePrediction, i, latents, latents);
@@ -307,57 +335,33 @@ export class StableDiffusionPipeline {
     return latents;
   }
 
-  /** Step 2: the photo at the working size to scaled latents. */
-  private async encodeImage(photo: Image, size: Size, signal?: AbortSignal): Promise<Float32Array> {
-    const resized =
-      photo.width === size.width && photo.height === size.height
-        ? photo
-        : resizeImage(photo, size.width, size.height);
-    const { floatType, outputName, outputKind } = this.parts.contract.vaeEncoder;
-    const dims = [1, 3, size.height, size.width];
-    const out = await this.parts.sessions.vaeEncoder.run(
-      { sample: toModelFloats(imageToVaeInput(resized), floatType, dims) },
-      { outputs: [outputName], ...(signal ? { signal } : {}) },
+  /** The autoencoder a run asked for; TAESD only where the folder has taesd/. */
+  private codec(choice: VaeChoice = 'full'): VaeCodec {
+    if (choice === 'full') return this.codecs.full;
+    if (this.codecs.taesd) return this.codecs.taesd;
+    throw new FilterlabError(
+      'FL_ERR_INVALID_ARGUMENT',
+      `Expected the tiny autoencoder (${TAESD_PARTS.encoder} and ${TAESD_PARTS.decoder}) in ${this.layout.dir} for vae "taesd" but it has none; ` +
+        'add TAESD (docs/diffusion.md) or use vae "full"',
+      { details: { name: 'vae' } },
     );
-    const raw = fromModelFloats(out[outputName]!, `vae_encoder ${outputName}`);
-    const n =
-      (this.parts.contract.latentChannels * size.width * size.height) /
-      this.layout.vae.spatialFactor ** 2;
-    // latent_parameters holds [mean, log-variance] along channels: the mean is the first half.
-    const mean = outputKind === 'parameters' ? raw.subarray(0, n) : raw;
-    const { scalingFactor, shiftFactor } = this.layout.vae;
-    const latents = new Float32Array(n);
-    for (let i = 0; i < n; i++) latents[i] = (mean[i]! - shiftFactor) * scalingFactor;
-    return latents;
   }
 
   /** Step 5: latents to pixels at the photo's size (or the working size for txt2img). */
-  private async decode(latents: Float32Array, size: Size, r: CheckedRequest): Promise<Image> {
-    const { scalingFactor, shiftFactor } = this.layout.vae;
-    const unscaled = new Float32Array(latents.length);
-    for (let i = 0; i < latents.length; i++)
-      unscaled[i] = latents[i]! / scalingFactor + shiftFactor;
-    const { floatType, inputName, outputName } = this.parts.contract.vaeDecoder;
-    const factor = this.layout.vae.spatialFactor;
-    const dims = [1, this.parts.contract.latentChannels, size.height / factor, size.width / factor];
-    const out = await this.parts.sessions.vaeDecoder.run(
-      { [inputName]: toModelFloats(unscaled, floatType, dims) },
-      { outputs: [outputName], ...(r.signal ? { signal: r.signal } : {}) },
-    );
-    const decoded = vaeOutputToImage(
-      fromModelFloats(out[outputName]!, `vae_decoder ${outputName}`),
-      size.width,
-      size.height,
-    );
+  private async decode(
+    codec: VaeCodec,
+    latents: Float32Array,
+    size: Size,
+    r: CheckedRequest,
+  ): Promise<Image> {
+    const decoded = await codec.decode(latents, size.width, size.height, r.signal);
     if (!r.image) return decoded;
-    const generated =
-      decoded.width === r.image.width && decoded.height === r.image.height
-        ? decoded
-        : resizeImage(decoded, r.image.width, r.image.height);
+    const generated = atSize(decoded, r.image);
     return r.mask ? compositeMasked(r.image, generated, r.mask, { feather: r.feather }) : generated;
   }
 
   async dispose(): Promise<void> {
+    await this.codecs.release();
     await this.parts.release();
   }
 }
@@ -429,6 +433,12 @@ function folderScheduler(config: Readonly<Record<string, unknown>>): Scheduler |
       `choose one to run on the same config: ${Object.keys(SCHEDULERS).join(', ')}`,
     { details: { name: 'scheduler' } },
   );
+}
+
+function atSize(image: Image, size: Size): Image {
+  return image.width === size.width && image.height === size.height
+    ? image
+    : resizeImage(image, size.width, size.height);
 }
 
 function scaleInto(values: Float32Array, factor: number, out: Float32Array): Float32Array {

@@ -17,6 +17,8 @@ export interface PullOptions extends AddOptions {
   signal?: AbortSignal;
   onProgress?: (p: PullProgress) => void;
   fetch?: typeof fetch;
+  /** Extra request headers (a hub token). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -56,7 +58,8 @@ export async function pullModel(
   return model;
 }
 
-async function download(url: string, target: string, options: PullOptions): Promise<void> {
+/** One file to `target` through `target`.part: resumed with a Range request, sha256-checked. */
+export async function download(url: string, target: string, options: PullOptions): Promise<void> {
   const doFetch = options.fetch ?? fetch;
   const part = `${target}.part`;
   const have = (await stat(part).catch(() => undefined))?.size ?? 0;
@@ -64,7 +67,7 @@ async function download(url: string, target: string, options: PullOptions): Prom
   let response: Response;
   try {
     response = await doFetch(url, {
-      headers: have > 0 ? { range: `bytes=${have}-` } : {},
+      headers: { ...options.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (cause) {

@@ -1,8 +1,9 @@
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FilterlabError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
+import { placeFiles, type PlaceMode } from './place-files.js';
 import {
   MANIFEST_FILE,
   modelHash,
@@ -36,6 +37,8 @@ export interface AddOptions {
   description?: string;
   io?: ImageIo;
   source?: string;
+  /** copy (default), move or link the files into the store; placeFiles has the details. */
+  mode?: PlaceMode;
 }
 
 const VERIFIED_FILE = '.verified.json';
@@ -150,13 +153,14 @@ export class ModelStore {
       const problems = await checkFiles(abs, manifest, false);
       if (problems.length) throw hashError(manifest.id, problems);
       const target = path.join(this.root, options.id ?? manifest.id);
-      await this.copyInto(abs, target);
+      await this.copyInto(abs, target, options.mode);
       if (options.id && options.id !== manifest.id) {
         await writeFile(
           path.join(target, MANIFEST_FILE),
           JSON.stringify({ ...manifest, id: options.id }, null, 2) + '\n',
         );
       }
+      await recordVerified(target, manifest); // hashed once above, not again by resolve
       return this.resolve(target);
     }
     const isDiffusers = info.isDirectory() && (await exists(path.join(abs, 'model_index.json')));
@@ -174,14 +178,14 @@ export class ModelStore {
     }
     const id = options.id ?? slug(path.basename(abs, '.onnx'));
     const target = path.join(this.root, id);
-    if (isDiffusers) await this.copyInto(abs, target);
+    if (isDiffusers) await this.copyInto(abs, target, options.mode);
     else {
       await rm(target, { recursive: true, force: true });
       await mkdir(target, { recursive: true });
-      await cp(abs, path.join(target, 'model.onnx'));
+      await placeFiles(abs, path.join(target, 'model.onnx'), options.mode ?? 'copy');
     }
     const files = isDiffusers ? await listFiles(target) : ['model.onnx'];
-    await writeManifest(target, {
+    const manifest = await writeManifest(target, {
       id,
       version: options.version ?? '1',
       format: isDiffusers ? 'diffusers-onnx' : 'onnx',
@@ -192,6 +196,7 @@ export class ModelStore {
       ...(isDiffusers ? { entry: '.' } : {}),
       files: files.filter((f) => f !== MANIFEST_FILE && f !== VERIFIED_FILE),
     });
+    await recordVerified(target, manifest); // writeManifest hashed every file: once is enough
     this.verified.delete(target);
     return this.resolve(target);
   }
@@ -208,11 +213,8 @@ export class ModelStore {
     this.verified.delete(dir);
   }
 
-  private async copyInto(from: string, target: string): Promise<void> {
-    if (path.resolve(from) === path.resolve(target)) return;
-    await rm(target, { recursive: true, force: true });
-    await mkdir(path.dirname(target), { recursive: true });
-    await cp(from, target, { recursive: true });
+  private async copyInto(from: string, target: string, mode: PlaceMode = 'copy'): Promise<void> {
+    await placeFiles(from, target, mode);
     this.verified.delete(target);
   }
 
@@ -312,6 +314,16 @@ async function checkFiles(
   if (problems.length === 0)
     await writeFile(cacheFile, JSON.stringify(next)).catch(() => undefined);
   return problems;
+}
+
+/** The stamps checkFiles trusts, for files whose sha256 the caller has just computed. */
+async function recordVerified(dir: string, manifest: ModelManifest): Promise<void> {
+  const stamps: Record<string, string> = {};
+  for (const file of manifest.files) {
+    const info = await stat(path.join(dir, file.path));
+    stamps[file.path] = `${info.size}:${info.mtimeMs}:${file.sha256}`;
+  }
+  await writeFile(path.join(dir, VERIFIED_FILE), JSON.stringify(stamps));
 }
 
 function hashError(id: string, problems: string[]): FilterlabError {

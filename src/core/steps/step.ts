@@ -70,7 +70,7 @@ export interface RunState {
 }
 
 /** A seed for one step, so that adding a step does not change another step's randomness. */
-export function stepSeed(run: RunState): number {
+export function stepSeed(run: Pick<RunState, 'seed' | 'stepIndex'>): number {
   let h = (run.seed ^ 0x9e3779b9) >>> 0;
   h = Math.imul(h ^ (run.stepIndex + 1), 0x85ebca6b) >>> 0;
   h ^= h >>> 13;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { REPO_ROOT } from '../../../test/paths.js';
+import { REPO_ROOT } from '../../../test/support/paths.js';
 import { readImage } from '../../core/image/decode.js';
 import { loadExperiment } from '../experiment.js';
 import { writeContactSheet } from './contact-sheet.js';

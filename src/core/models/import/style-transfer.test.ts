@@ -12,7 +12,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf } from '../../../../test/error-of.js';
+import { errorOf } from '../../../../test/support/error-of.js';
 import { createImage } from '../../image/image.js';
 import { OnnxRuntime } from '../../runtime/onnx.js';
 import { createRng } from '../../rng.js';
