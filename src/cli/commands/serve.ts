@@ -89,6 +89,7 @@ export function registerServe(program: Command, io: Io): void {
     .description('API keys of the server (stored hashed in <data>/api-keys.json)');
   keys
     .command('create')
+    .description('Create an API key and print it once (only its hash is stored)')
     .requiredOption('--name <name>', 'who the key is for')
     .option('--data <dir>', 'data folder')
     .option('--rate <n>', 'requests per minute', intOption)
@@ -107,6 +108,7 @@ export function registerServe(program: Command, io: Io): void {
     });
   keys
     .command('list')
+    .description('List API keys: id, name, creation date (never the key)')
     .option('--data <dir>', 'data folder')
     .action(async (flags: { data?: string }) => {
       const config = parseServerConfig(
@@ -117,7 +119,8 @@ export function registerServe(program: Command, io: Io): void {
     });
   keys
     .command('revoke')
-    .argument('<id>')
+    .description('Revoke an API key: requests with it are refused from now on')
+    .argument('<id>', 'key id, as `keys list` prints it')
     .option('--data <dir>', 'data folder')
     .action(async (id: string, flags: { data?: string }) => {
       const config = parseServerConfig(
