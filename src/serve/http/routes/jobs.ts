@@ -166,9 +166,19 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
 
   app.get(
     '/v1/jobs/:id/result',
-    { schema: { summary: 'The result image', params: jobIdParams } },
+    {
+      schema: {
+        summary: 'The result image (?download=<name> to save it under that name)',
+        params: jobIdParams,
+        querystring: {
+          type: 'object',
+          properties: { download: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+      },
+    },
     async (request, reply) => {
       const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      const { download } = request.query as { download?: string };
       if (job.status !== 'succeeded' || !job.resultKey) {
         throw new FilterlabError(
           'FL_ERR_NOT_READY',
@@ -185,7 +195,9 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
         .header('cache-control', 'private, max-age=3600')
         .header(
           'content-disposition',
-          `inline; filename="${job.filter}-${job.id.slice(0, 8)}${extension(blob.contentType)}"`,
+          download
+            ? attachment(download)
+            : `inline; filename="${job.filter}-${job.id.slice(0, 8)}${extension(blob.contentType)}"`,
         )
         .send(blob.bytes);
     },
@@ -358,4 +370,14 @@ function extension(contentType: string): string {
       contentType
     ] ?? ''
   );
+}
+
+/** Save under the name the client chose: an ASCII fallback and the UTF-8 name (RFC 6266). */
+function attachment(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\/]/g, '_');
+  const utf8 = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
 }
