@@ -72,7 +72,17 @@ const state = {
   filterIds: [],
 };
 
-const progress = createProgress({ track: ui.progressTrack, fill: ui.progressFill });
+/** "Applying Film warm… 12 s": the seconds tick even while one long step runs. */
+const working = { label: '', since: 0 };
+const progress = createProgress({
+  track: ui.progressTrack,
+  fill: ui.progressFill,
+  onTick: () => {
+    if (!state.busy || !working.since) return;
+    const seconds = Math.floor((Date.now() - working.since) / 1000);
+    ui.status.textContent = seconds >= 2 ? `${working.label} ${seconds} s` : working.label;
+  },
+});
 
 const cards = createCardPreviews({
   show: (id, url) => state.gallery?.showPreview(id, url),
@@ -199,8 +209,9 @@ function showJob(job, filterName) {
     return;
   }
   if (ui.progressTrack.classList.contains('indeterminate')) progress.start(UPLOAD_SHARE);
+  if (!working.since) working.since = Date.now();
+  working.label = `Applying ${filterName}…`;
   progress.report(UPLOAD_SHARE + (1 - UPLOAD_SHARE) * job.progress);
-  ui.status.textContent = `Applying ${filterName}…`;
 }
 
 function resultFileName(job) {
@@ -280,6 +291,7 @@ async function apply({ reveal = false } = {}) {
   ui.dropzone.classList.add('working');
   refreshApply();
   ui.progress.hidden = false;
+  working.since = 0;
   progress.start(0);
   ui.status.textContent = 'Uploading your photo…';
   try {
@@ -289,7 +301,7 @@ async function apply({ reveal = false } = {}) {
       filter: state.filter.id,
       params: state.params.values(),
       onUploadProgress: (f) => {
-        if (run === state.run) progress.report(f * UPLOAD_SHARE);
+        if (run === state.run) progress.report(f * UPLOAD_SHARE, false);
       },
     });
     state.jobIds.add(job.id);

@@ -3,7 +3,8 @@
  * A progress bar that keeps moving. The server reports progress per filter step (0, 33, 67,
  * 100% for a three-step filter), and one step can take seconds on a large photo; between
  * reports the bar creeps towards the next one at the pace the previous steps set, slowing as
- * it nears it, so it never sits still and never runs past what the server has reported next.
+ * it nears it (hyperbolically, so a step that takes ten times longer than expected still
+ * moves), and never runs past what the server is expected to report next.
  */
 
 /** Before any step has finished: guess that a step takes this long. */
@@ -19,7 +20,10 @@ export function createProgress({ track, fill, onTick }) {
   let timer;
   let reported = 0;
   let reportedAt = 0;
+  /** When the job started running: the pace of its steps is measured from here. */
   let startedAt = 0;
+  let running = false;
+  let startFraction = 0;
   let stepSize = 0.25;
   let stepMs = FIRST_STEP_MS;
   let shown = 0;
@@ -34,7 +38,7 @@ export function createProgress({ track, fill, onTick }) {
 
   const tick = () => {
     const since = performance.now() - reportedAt;
-    const creep = stepSize * CREEP_SHARE * (1 - Math.exp(-since / stepMs));
+    const creep = stepSize * CREEP_SHARE * (since / (since + stepMs));
     draw(Math.min(reported + creep, 0.99));
   };
 
@@ -50,19 +54,29 @@ export function createProgress({ track, fill, onTick }) {
       shown = 0;
       reported = from;
       startedAt = reportedAt = performance.now();
+      running = false;
       stepSize = 0.25;
       stepMs = FIRST_STEP_MS;
       track.classList.remove('indeterminate');
       draw(from);
       timer = setInterval(tick, TICK_MS);
     },
-    /** What the server reported (0-1, already mapped onto the bar). */
-    report(fraction) {
+    /** What the server reported (0-1, already mapped onto the bar); `job`: from the job, not the upload. */
+    report(fraction, job = true) {
       const now = performance.now();
-      if (fraction > reported) {
+      if (job && !running) {
+        // the first word from the running job: the upload and the queue are behind it
+        running = true;
+        startedAt = reportedAt = now;
+        reported = Math.max(reported, fraction);
+        startFraction = reported;
+      } else if (fraction > reported) {
         stepSize = Math.max(0.02, fraction - reported);
         // the average time per reported fraction so far, scaled to one step of this size
-        stepMs = Math.max(200, ((now - startedAt) / Math.max(fraction, 0.01)) * stepSize);
+        stepMs = Math.max(
+          200,
+          ((now - startedAt) / Math.max(fraction - startFraction, 0.01)) * stepSize,
+        );
         reported = fraction;
         reportedAt = now;
       }
