@@ -208,7 +208,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(BUILT))('a fresh clone, as 
     expect(preview[0]).toBeGreaterThan(preview[1] as number);
     expect(preview[2]).toMatch(/^blob:/);
 
-    // picking a filter runs it; no Apply press anywhere in this test
+    // picking a filter runs it, and the slider below: no Apply press for either
     await page.locator('.filter-card[data-filter="film-warm"]').click();
     const a = await shownResult(page);
     const before = await meanOf(page, '.compare-after');
@@ -247,6 +247,20 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(BUILT))('a fresh clone, as 
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
       390,
     );
+
+    // Apply pressed further down the page brings the result back into view, below the header
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    await page.locator('#apply-button').click();
+    await shownResult(page, b);
+    const gap = () =>
+      page.evaluate(
+        () =>
+          document.querySelector('#dropzone')!.getBoundingClientRect().top -
+          document.querySelector('.topbar')!.getBoundingClientRect().bottom,
+      );
+    await expect.poll(gap, { timeout: WAIT }).toBeGreaterThanOrEqual(0);
+    expect(await gap()).toBeLessThan(40);
 
     // the lab run written by `filterlab eval` shows its verdict
     const runs = await readdir(path.join(clone, 'runs'));
