@@ -5,19 +5,21 @@ import { FilterlabError } from '../core/errors.js';
 import { readImage } from '../core/image/decode.js';
 import type { Image } from '../core/image/image.js';
 import { fitSize, resizeImage } from '../core/image/resize.js';
-import { packageRoot } from '../core/package-root.js';
+import { samplePortrait } from '../core/samples.js';
 
 const PHOTO_FILE = /\.(jpe?g|png|webp|avif|tiff?|gif|heic|heif)$/i;
 
-/** A faces-dev portrait (225x275, public domain): the default photo of benches. */
+/** A faces-dev portrait (225x275, public domain): the photo of benches run on faces-dev. */
 export const BENCH_PHOTO = 'B001231.jpg';
 
-/** faces-dev sits beside the repository ($FILTERLAB_FACES_DEV overrides where). */
+/**
+ * A shipped sample portrait (225x275, public domain), or faces-dev's when $FILTERLAB_FACES_DEV
+ * names that folder (the bench scripts' numbers are measured there).
+ */
 export function defaultBenchPhoto(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.FILTERLAB_FACES_DEV
-    ? path.resolve(env.FILTERLAB_FACES_DEV)
-    : path.resolve(packageRoot(), '..', 'shared', 'data', 'faces-dev');
-  return path.join(dir, BENCH_PHOTO);
+  return env.FILTERLAB_FACES_DEV
+    ? path.join(path.resolve(env.FILTERLAB_FACES_DEV), BENCH_PHOTO)
+    : samplePortrait();
 }
 
 export interface NamedImage {

@@ -233,6 +233,18 @@ describe('filterlab CLI (in-process)', () => {
   it('usage errors exit 2', async () => {
     expect((await cli('apply', photo('B001231.jpg'))).code).toBe(EXIT.USAGE);
     expect((await cli('nonsense')).code).toBe(EXIT.USAGE);
+    const twice = await cli(
+      'apply',
+      '-f',
+      'vivid',
+      '-f',
+      'film-warm',
+      photo('B001231.jpg'),
+      '-o',
+      dir,
+    );
+    expect(twice.code).toBe(EXIT.USAGE);
+    expect(twice.stderr.join('\n')).toContain('--filter was given twice (vivid, then film-warm)');
     const format = await cli(
       'apply',
       '-f',

@@ -75,6 +75,11 @@ export async function listRuns() {
   return body.runs;
 }
 
+/** The result's URL, saved under `name` when downloaded (the server sets Content-Disposition). */
+export function downloadUrl(job, name) {
+  return `${job.result.url}?download=${encodeURIComponent(name)}`;
+}
+
 export function getJob(id) {
   return getJson(`/v1/jobs/${encodeURIComponent(id)}`);
 }
@@ -88,14 +93,15 @@ export async function deleteJob(id) {
  * Uploads the photo and creates a job. XMLHttpRequest rather than fetch, because only it
  * reports upload progress, which matters for a phone photo on a slow network.
  * @param {{ file: Blob, fileName?: string, filter: string, params: object, seed?: number,
- *   onUploadProgress?: (fraction: number) => void }} job
+ *   priority?: number, onUploadProgress?: (fraction: number) => void }} job
  * @returns {Promise<object>} the job as the server describes it
  */
-export function createJob({ file, fileName, filter, params, seed, onUploadProgress }) {
+export function createJob({ file, fileName, filter, params, seed, priority, onUploadProgress }) {
   const form = new FormData();
   form.append('filter', filter);
   form.append('params', JSON.stringify(params));
   if (seed !== undefined) form.append('seed', String(seed));
+  if (priority !== undefined) form.append('priority', String(priority));
   form.append('image', file, fileName ?? 'photo');
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();

@@ -1,14 +1,31 @@
-/* global URL, document -- browser globals: this folder runs in the browser, not in Node */
+/* global URL, clearTimeout, document, setTimeout -- browser globals: this folder runs in the browser, not in Node */
 /**
- * The studio page: pick a photo, pick a filter, adjust it, apply, compare, download, delete.
- * The state lives here; the modules it imports each own one part of the page.
+ * The studio page: pick a photo, pick a filter, adjust it, compare, download, delete. The
+ * preview is live: picking a filter or moving a slider runs the filter again (debounced), and
+ * the job it replaces is cancelled and deleted on the server. The state lives here; the
+ * modules it imports each own one part of the page.
  */
-import { ApiError, createJob, deleteJob, listFilters, serverLimits, watchJob } from './api.js';
+import {
+  ApiError,
+  createJob,
+  deleteJob,
+  downloadUrl,
+  listFilters,
+  serverLimits,
+  watchJob,
+} from './api.js';
+import { createCardPreviews } from './card-previews.js';
 import { createCompare } from './compare.js';
 import { describeError } from './errors.js';
 import { renderGallery } from './gallery.js';
 import { renderParams } from './params.js';
+import { createProgress } from './progress.js';
 import { describeFile, initUpload } from './upload.js';
+
+/** A slider that is still moving: wait this long after the last change before running. */
+const PREVIEW_DEBOUNCE_MS = 350;
+/** The bar's share for the upload; the job's own progress fills the rest. */
+const UPLOAD_SHARE = 0.1;
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,19 +59,47 @@ const state = {
   filter: undefined,
   params: undefined,
   busy: false,
+  /** Bumped by every run: a job created for an older run is deleted as soon as it exists. */
+  run: 0,
   activeJobId: undefined,
+  /** The job whose result is on screen (and behind the Download link). */
+  shownJobId: undefined,
   stopWatching: undefined,
-  /** Every job this page created, so that "Delete my photo" deletes them all. */
+  previewTimer: undefined,
+  /** Every job this page has on the server, so that "Delete my photo" deletes them all. */
   jobIds: new Set(),
+  gallery: undefined,
+  filterIds: [],
 };
 
+/** "Applying Film warm… 12 s": the seconds tick even while one long step runs. */
+const working = { label: '', since: 0 };
+const progress = createProgress({
+  track: ui.progressTrack,
+  fill: ui.progressFill,
+  onTick: () => {
+    if (!state.busy || !working.since) return;
+    const seconds = Math.floor((Date.now() - working.since) / 1000);
+    ui.status.textContent = seconds >= 2 ? `${working.label} ${seconds} s` : working.label;
+  },
+});
+
+const cards = createCardPreviews({
+  show: (id, url) => state.gallery?.showPreview(id, url),
+  failed: (id, error) => state.gallery?.previewFailed(id, describeError(error).title),
+  track: (id) => {
+    state.jobIds.add(id);
+    refreshDelete();
+  },
+  untrack: (id) => {
+    state.jobIds.delete(id);
+    refreshDelete();
+  },
+});
+
 function refreshApply() {
-  ui.apply.disabled = !state.file || !state.filter || state.busy;
-  ui.apply.textContent = state.busy
-    ? 'Working…'
-    : state.filter
-      ? `Apply ${state.filter.name || state.filter.id}`
-      : 'Apply';
+  ui.apply.disabled = !state.file || !state.filter;
+  ui.apply.textContent = state.filter ? `Apply ${state.filter.name || state.filter.id}` : 'Apply';
   ui.cancel.hidden = !state.busy;
   ui.applyHint.hidden = Boolean(state.file);
 }
@@ -77,18 +122,8 @@ function clearError() {
   ui.error.hidden = true;
 }
 
-/** @param {number | undefined} fraction undefined: waiting, length unknown */
-function setProgress(fraction, text) {
-  ui.progress.hidden = false;
-  ui.progressTrack.classList.toggle('indeterminate', fraction === undefined);
-  const pct = Math.round((fraction ?? 0) * 100);
-  ui.progressFill.style.width = `${pct}%`;
-  if (fraction === undefined) ui.progressTrack.removeAttribute('aria-valuenow');
-  else ui.progressTrack.setAttribute('aria-valuenow', String(pct));
-  ui.status.textContent = text;
-}
-
 function endProgress(text) {
+  progress.stop();
   ui.progress.hidden = true;
   ui.status.textContent = text;
 }
@@ -98,12 +133,34 @@ function stopWatching() {
   state.stopWatching = undefined;
   state.activeJobId = undefined;
   state.busy = false;
+  ui.dropzone.classList.remove('working');
+}
+
+/** Deletes a job this page no longer shows (a stale preview, a replaced result); best effort. */
+function forget(id) {
+  if (id) void deleteJobs([id]).catch(() => {});
+}
+
+/** Stops following the running job, and cancels and deletes it on the server. */
+function dropActive() {
+  const id = state.activeJobId;
+  stopWatching();
+  if (id !== state.shownJobId) forget(id);
 }
 
 function hideResult() {
   compare.clearResult();
   ui.download.hidden = true;
   ui.download.setAttribute('href', '#');
+  forget(state.shownJobId);
+  state.shownJobId = undefined;
+}
+
+/** Runs the filter again once the controls have been still for `delay` ms. */
+function schedulePreview(delay = PREVIEW_DEBOUNCE_MS) {
+  clearTimeout(state.previewTimer);
+  if (!state.file || !state.filter) return;
+  state.previewTimer = setTimeout(() => void apply(), delay);
 }
 
 /** "Delete my photo" whenever something of this page's is on the server. */
@@ -112,11 +169,13 @@ function refreshDelete() {
 }
 
 async function useFile(file) {
-  stopWatching();
+  dropActive();
   clearError();
   showNotice('');
   endProgress('');
   hideResult();
+  cards.cancel();
+  state.gallery?.clearPreviews();
   if (state.originalUrl) URL.revokeObjectURL(state.originalUrl);
   state.file = file;
   state.originalUrl = URL.createObjectURL(file);
@@ -124,11 +183,13 @@ async function useFile(file) {
   ui.photoBar.hidden = false;
   ui.photoInfo.textContent = describeFile(file);
   refreshApply();
+  schedulePreview(0);
   const size = await compare.showOriginal(state.originalUrl);
   if (state.file !== file) return;
   ui.photoInfo.textContent = size
     ? describeFile(file, size.width, size.height)
     : `${describeFile(file)} · no preview in this browser`;
+  void cards.run(file, state.filterIds);
 }
 
 function selectFilter(filter) {
@@ -137,15 +198,20 @@ function selectFilter(filter) {
   state.params = renderParams(ui.params, filter.params);
   ui.resetParams.hidden = state.params.count === 0;
   refreshApply();
+  schedulePreview(0);
 }
 
 function showJob(job, filterName) {
-  if (job.status === 'queued') setProgress(undefined, 'Waiting for a free worker…');
-  else
-    setProgress(
-      0.1 + 0.9 * job.progress,
-      `Applying ${filterName}… ${Math.round(job.progress * 100)}%`,
-    );
+  ui.progress.hidden = false;
+  if (job.status === 'queued') {
+    progress.waiting();
+    ui.status.textContent = 'Waiting for a free worker…';
+    return;
+  }
+  if (ui.progressTrack.classList.contains('indeterminate')) progress.start(UPLOAD_SHARE);
+  if (!working.since) working.since = Date.now();
+  working.label = `Applying ${filterName}…`;
+  progress.report(UPLOAD_SHARE + (1 - UPLOAD_SHARE) * job.progress);
 }
 
 function resultFileName(job) {
@@ -154,10 +220,18 @@ function resultFileName(job) {
   return `${base}-${job.filter}.${ext}`;
 }
 
-async function finish(job, filterName) {
+/** The photo's top is under the sticky header (or above it): bring it back into view. */
+function revealPhoto() {
+  const header = document.querySelector('.topbar')?.getBoundingClientRect().bottom ?? 0;
+  if (ui.dropzone.getBoundingClientRect().top < header)
+    ui.dropzone.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+async function finish(job, filterName, reveal) {
   state.stopWatching = undefined;
   if (job.status === 'succeeded') {
-    setProgress(1, 'Loading the result…');
+    progress.done();
+    ui.status.textContent = 'Loading the result…';
     const shown = await compare.showResult(job.result.url);
     if (state.activeJobId !== job.id) return;
     stopWatching();
@@ -170,21 +244,24 @@ async function finish(job, filterName) {
       });
       return;
     }
-    ui.download.href = job.result.url;
-    ui.download.download = resultFileName(job);
+    if (state.shownJobId !== job.id) forget(state.shownJobId);
+    state.shownJobId = job.id;
+    const name = resultFileName(job);
+    ui.download.href = downloadUrl(job, name);
+    ui.download.download = name;
     ui.download.hidden = false;
     const seconds = (Date.parse(job.finishedAt) - Date.parse(job.createdAt)) / 1000;
     endProgress(
       `${filterName} applied${Number.isFinite(seconds) ? ` in ${seconds.toFixed(1)} s` : ''}. Drag the divider to compare.`,
     );
-    if (ui.dropzone.getBoundingClientRect().top < 0)
-      ui.dropzone.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    if (reveal) revealPhoto();
     return;
   }
   stopWatching();
   refreshApply();
   if (job.status === 'failed') {
     endProgress('');
+    hideResult();
     showError(job.error ?? { code: 'UNKNOWN', message: 'The job failed without a reason.' });
   } else endProgress('Cancelled.');
 }
@@ -196,33 +273,52 @@ function fail(error) {
   showError(error instanceof ApiError || error?.code ? error : { message: String(error) });
 }
 
-async function apply() {
-  if (!state.file || !state.filter || state.busy) return;
+/**
+ * Runs the filter with the current settings: what a pick or a slider starts after the
+ * debounce, and what Apply starts at once. A job still running for older settings is
+ * cancelled and deleted; the result on screen stays until the new one replaces it.
+ * @param {{ reveal?: boolean }} options reveal: scroll the photo into view when it is done
+ */
+async function apply({ reveal = false } = {}) {
+  clearTimeout(state.previewTimer);
+  if (!state.file || !state.filter) return;
+  dropActive();
+  const run = ++state.run;
   const filterName = state.filter.name || state.filter.id;
   clearError();
   showNotice('');
   state.busy = true;
+  ui.dropzone.classList.add('working');
   refreshApply();
-  setProgress(0, 'Uploading your photo…');
+  ui.progress.hidden = false;
+  working.since = 0;
+  progress.start(0);
+  ui.status.textContent = 'Uploading your photo…';
   try {
     const job = await createJob({
       file: state.file,
       fileName: state.file.name,
       filter: state.filter.id,
       params: state.params.values(),
-      onUploadProgress: (f) => setProgress(f * 0.1, `Uploading… ${Math.round(f * 100)}%`),
+      onUploadProgress: (f) => {
+        if (run === state.run) progress.report(f * UPLOAD_SHARE, false);
+      },
     });
     state.jobIds.add(job.id);
     refreshDelete();
+    if (run !== state.run) {
+      forget(job.id);
+      return;
+    }
     state.activeJobId = job.id;
     showJob(job, filterName);
     state.stopWatching = watchJob(job, {
       onUpdate: (j) => showJob(j, filterName),
-      onEnd: (j) => void finish(j, filterName),
+      onEnd: (j) => void finish(j, filterName, reveal),
       onError: fail,
     });
   } catch (error) {
-    fail(error);
+    if (run === state.run) fail(error);
   }
 }
 
@@ -238,6 +334,8 @@ async function deleteJobs(ids) {
 }
 
 async function cancel() {
+  clearTimeout(state.previewTimer);
+  state.run++;
   const id = state.activeJobId;
   stopWatching();
   refreshApply();
@@ -251,12 +349,17 @@ async function cancel() {
 }
 
 async function deleteMyPhoto() {
+  clearTimeout(state.previewTimer);
+  state.run++;
   stopWatching();
+  cards.cancel();
   clearError();
   ui.deleteButton.disabled = true;
   try {
     await deleteJobs([...state.jobIds]);
+    state.shownJobId = undefined;
     hideResult();
+    state.gallery?.clearPreviews();
     if (state.originalUrl) URL.revokeObjectURL(state.originalUrl);
     state.file = undefined;
     state.originalUrl = undefined;
@@ -289,8 +392,10 @@ async function loadFilters() {
       ui.gallery.innerHTML = '<p class="muted">This server offers no filters.</p>';
       return;
     }
-    const select = renderGallery(ui.gallery, filters, selectFilter);
-    select(filters[0].id);
+    state.gallery = renderGallery(ui.gallery, filters, selectFilter);
+    state.filterIds = filters.map((f) => f.id);
+    state.gallery.select(filters[0].id);
+    if (state.file) void cards.run(state.file, state.filterIds);
     void showLimits();
   } catch (error) {
     const { title, message } = describeError(error);
@@ -316,12 +421,18 @@ initUpload({
   cameraInput: $('camera-input'),
   onFile: (file) => void useFile(file),
 });
-ui.apply.addEventListener('click', () => void apply());
+ui.apply.addEventListener('click', () => void apply({ reveal: true }));
 ui.params.addEventListener('submit', (e) => {
   e.preventDefault();
-  void apply();
+  void apply({ reveal: true });
 });
-ui.resetParams.addEventListener('click', () => state.params?.reset());
+// a slider being dragged fires "input" many times: the debounce runs the last position
+ui.params.addEventListener('input', () => schedulePreview());
+ui.params.addEventListener('change', () => schedulePreview());
+ui.resetParams.addEventListener('click', () => {
+  state.params?.reset();
+  schedulePreview(0);
+});
 ui.cancel.addEventListener('click', () => void cancel());
 ui.deleteButton.addEventListener('click', () => void deleteMyPhoto());
 refreshApply();

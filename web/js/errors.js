@@ -21,16 +21,26 @@ const TITLES = {
 };
 
 /**
- * What to show for an error: a headline, the server's message, and its code.
+ * What to do next, for outcomes that are the photo's and not a fault: shown instead of the
+ * server's message and code, which would only say the headline again.
+ */
+const NEXT_STEPS = {
+  FL_ERR_NO_FACE:
+    'This filter works on faces. Try a photo where a face is clearly visible, or pick another filter.',
+};
+
+/**
+ * What to show for an error: a headline, the server's message (or what to do next), and its code.
  * @param {{ code?: string, message?: string, retryAfter?: number }} error
  */
 export function describeError(error) {
   const code = error.code ?? 'UNKNOWN';
   let title = TITLES[code] ?? 'Something went wrong';
   if (error.retryAfter) title += ` — try again in ${error.retryAfter} s`;
+  const next = NEXT_STEPS[code];
   return {
     title,
-    message: error.message || 'No details were given.',
-    code: code === 'NETWORK' ? '' : code,
+    message: next ?? (error.message || 'No details were given.'),
+    code: code === 'NETWORK' || next ? '' : code,
   };
 }

@@ -1,7 +1,8 @@
-/* global CSS, Event, document, setTimeout -- browser globals: this folder runs in the browser, not in Node */
+/* global CSS, Event, URL, document, setTimeout -- browser globals: this folder runs in the browser, not in Node */
 /**
- * The filter gallery: one card per filter with its example thumbnail, as a radio group, so
- * that arrow keys move between filters and a screen reader says which one is picked.
+ * The filter gallery: one card per filter with its example thumbnail (the server's sample
+ * portrait) until the person's own photo is previewed on it, as a radio group, so that arrow
+ * keys move between filters and a screen reader says which one is picked.
  */
 
 /**
@@ -71,7 +72,6 @@ function card(filter) {
  * @param {HTMLElement} container the radiogroup
  * @param {object[]} filters from GET /v1/filters
  * @param {(filter: object) => void} onSelect
- * @returns {(id: string) => void} selects a filter by id
  */
 export function renderGallery(container, filters, onSelect) {
   container.replaceChildren(...filters.map(card));
@@ -80,10 +80,44 @@ export function renderGallery(container, filters, onSelect) {
     const filter = filters.find((f) => f.id === id);
     if (filter) onSelect(filter);
   });
-  return (id) => {
-    const radio = container.querySelector(`input[value="${CSS.escape(id)}"]`);
-    if (!radio) return;
-    radio.checked = true;
-    radio.dispatchEvent(new Event('change', { bubbles: true }));
+  const thumbOf = (id) =>
+    container.querySelector(`.filter-card[data-filter="${CSS.escape(id)}"] .filter-thumb`);
+  const urls = new Set();
+  return {
+    /** Selects a filter by id, as a click would. */
+    select(id) {
+      const radio = container.querySelector(`input[value="${CSS.escape(id)}"]`);
+      if (!radio) return;
+      radio.checked = true;
+      radio.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    /** Shows the filter on the person's photo (an object URL, revoked by clearPreviews). */
+    showPreview(id, url) {
+      const thumb = thumbOf(id);
+      if (!thumb) return URL.revokeObjectURL(url);
+      urls.add(url);
+      const img = document.createElement('img');
+      img.className = 'filter-preview';
+      img.alt = '';
+      img.draggable = false;
+      img.addEventListener('load', () => thumb.classList.add('previewed'), { once: true });
+      img.src = url;
+      thumb.querySelector('.filter-preview')?.remove();
+      thumb.append(img);
+    },
+    /** This filter could not run on the photo (no face, say): the card says so on hover. */
+    previewFailed(id, message) {
+      const card = thumbOf(id)?.parentElement;
+      if (card) card.title = message;
+    },
+    /** Back to the sample thumbnails (a new photo, or the photo deleted). */
+    clearPreviews() {
+      for (const img of container.querySelectorAll('.filter-preview')) img.remove();
+      for (const el of container.querySelectorAll('.previewed')) el.classList.remove('previewed');
+      for (const el of container.querySelectorAll('.filter-card[title]'))
+        el.removeAttribute('title');
+      urls.forEach((u) => URL.revokeObjectURL(u));
+      urls.clear();
+    },
   };
 }

@@ -4,12 +4,12 @@ import { listRuns } from './api.js';
 import { describeError } from './errors.js';
 
 /**
- * "SHIP", "NO-SHIP" or undefined, from the verdict as results.json holds it: a string, or an
- * object with a `verdict` string or a `ship` boolean.
+ * "SHIP", "NO-SHIP" or undefined, from the verdict as results.json holds it: an object with a
+ * `decision` (what `filterlab eval` writes), a `verdict` string or a `ship` boolean; or a string.
  */
 export function verdictOf(verdict) {
   let v = verdict;
-  if (v && typeof v === 'object') v = v.verdict ?? v.ship;
+  if (v && typeof v === 'object') v = v.decision ?? v.verdict ?? v.ship;
   if (v === true) return 'SHIP';
   if (v === false) return 'NO-SHIP';
   if (typeof v !== 'string') return undefined;
@@ -50,6 +50,12 @@ function runItem(run) {
   id.textContent = run.id;
   meta.append(time, ' · ', id);
   main.append(link, meta);
+  if (typeof run.verdict?.reason === 'string') {
+    const reason = document.createElement('p');
+    reason.className = 'run-reason';
+    reason.textContent = run.verdict.reason;
+    main.append(reason);
+  }
 
   const open = document.createElement('span');
   open.className = 'run-open';

@@ -1,6 +1,6 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { FilterlabError } from '../../core/errors.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../core/image/formats.js';
 import { loadFilter } from '../../core/filters/load.js';
@@ -32,7 +32,11 @@ export function registerApply(program: Command, io: Io): void {
       'Apply a filter to photos and write the results (plus a .json sidecar each) to --out',
     )
     .argument('<files...>', 'input photos')
-    .requiredOption('-f, --filter <id-or-file>', 'built-in filter id or a spec file (.yaml/.json)')
+    .requiredOption(
+      '-f, --filter <id-or-file>',
+      'built-in filter id or a spec file (.yaml/.json); one per run',
+      oneFilter,
+    )
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('-p, --param <name=value>', 'set a filter parameter (repeatable)', collect, [])
     .option('--seed <n>', 'seed for random steps (default 0)', intOption)
@@ -149,6 +153,16 @@ async function apply(files: string[], flags: ApplyFlags, io: Io): Promise<number
   }
   if (controller.signal.aborted) return EXIT.INTERRUPTED;
   return failed.length ? EXIT.FAILED : EXIT.OK;
+}
+
+/** A second --filter is refused rather than silently replacing the first. */
+function oneFilter(value: string, previous: string | undefined): string {
+  if (previous !== undefined) {
+    throw new InvalidArgumentError(
+      `apply runs one filter, but --filter was given twice (${previous}, then ${value}). Run apply once per filter, or write a spec whose steps chain both looks.`,
+    );
+  }
+  return value;
 }
 
 /** Output base names: the input's name, made unique when two inputs share one. */

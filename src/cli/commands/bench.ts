@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { benchFilter } from '../../bench/bench-filter.js';
 import { benchTable, regressionTable } from '../../bench/bench-table.js';
-import { BENCH_PHOTO, defaultBenchPhoto, loadPhoto, loadPhotoSet } from '../../bench/photos.js';
+import { defaultBenchPhoto, loadPhoto, loadPhotoSet } from '../../bench/photos.js';
+import { SAMPLE_PORTRAIT } from '../../core/samples.js';
 import { IdentityScorer } from '../../bench/quality.js';
 import { compareToBaseline, readBaseline } from '../../bench/regression.js';
 import { parseKnobs } from '../../bench/sweep/knobs.js';
@@ -19,13 +20,16 @@ import { loadFilter, type LoadedSpec } from '../../core/filters/load.js';
 import { EXIT } from '../exit-codes.js';
 import { collect, intOption, numberList, type Io } from '../io.js';
 
+/** The RSS growth check scales with --runs: 500 runs by default, 125 for a quick --runs 5. */
+const LEAK_RUNS_PER_RUN = 25;
+
 interface BenchFlags {
   photo?: string;
   sizes: number[];
   runs: number;
   warmup: number;
   concurrency: number[];
-  leakRuns: number;
+  leakRuns?: number;
   threads?: number;
   json: boolean;
   out?: string;
@@ -51,7 +55,7 @@ export function registerBench(program: Command, io: Io): void {
       'Measure a filter: cold start, latency per step, throughput, memory; or sweep performance knobs',
     )
     .argument('<filter>', 'built-in filter id or a spec file')
-    .option('--photo <file>', `photo to time (default: faces-dev/${BENCH_PHOTO})`)
+    .option('--photo <file>', `photo to time (default: samples/portraits/${SAMPLE_PORTRAIT})`)
     .option(
       '--sizes <list>',
       'long sides to scale the photo to (a sweep times at the first)',
@@ -61,7 +65,11 @@ export function registerBench(program: Command, io: Io): void {
     .option('--runs <n>', 'measured runs per size', intOption, 20)
     .option('--warmup <n>', 'warm-up runs per size', intOption, 3)
     .option('--concurrency <list>', 'runs in flight for throughput', numberList, [1, 2, 4])
-    .option('--leak-runs <n>', 'runs of the RSS growth check (0: skip)', intOption, 500)
+    .option(
+      '--leak-runs <n>',
+      `runs of the RSS growth check (0: skip; default ${LEAK_RUNS_PER_RUN} × --runs)`,
+      intOption,
+    )
     .option('--threads <n>', 'ONNX Runtime threads per session', intOption)
     .option('--json', 'print the JSON report instead of tables', false)
     .option('--out <file>', 'also write the JSON report to a file')
@@ -133,7 +141,7 @@ async function measure(
     runs: flags.runs,
     warmup: flags.warmup,
     concurrency: flags.concurrency,
-    leakRuns: flags.leakRuns,
+    leakRuns: flags.leakRuns ?? flags.runs * LEAK_RUNS_PER_RUN,
     ...(flags.threads ? { threads: flags.threads } : {}),
     onProgress,
   });
@@ -244,7 +252,8 @@ function checkFlags(f: BenchFlags): void {
   positive('--concurrency', f.concurrency);
   positive('--runs', [f.runs]);
   if (f.warmup < 0) throw invalid('a count >= 0 for --warmup', f.warmup);
-  if (f.leakRuns < 0) throw invalid('a count >= 0 for --leak-runs', f.leakRuns);
+  if (f.leakRuns !== undefined && f.leakRuns < 0)
+    throw invalid('a count >= 0 for --leak-runs', f.leakRuns);
   if (!(f.maxRegression >= 0))
     throw invalid('a percent >= 0 for --max-regression', f.maxRegression);
   if (f.baseline && f.sweep.length) throw invalid('either --baseline or --sweep', 'both');

@@ -5,7 +5,7 @@ import { createContext, disposeContext } from '../../core/context.js';
 import { applyToFile } from '../../core/filters/apply.js';
 import { compile } from '../../core/filters/compile.js';
 import { listBuiltinSpecs } from '../../core/filters/load.js';
-import { packageRoot } from '../../core/package-root.js';
+import { samplePortraitsDir } from '../../core/samples.js';
 import type { Io } from '../io.js';
 
 export function registerDemo(program: Command, io: Io): void {
@@ -14,8 +14,8 @@ export function registerDemo(program: Command, io: Io): void {
     .description('Apply every built-in filter to sample photos and write them to a folder')
     .option(
       '--photos <dir>',
-      'folder of sample photos',
-      path.resolve(packageRoot(), '..', 'shared', 'data', 'faces-dev'),
+      'folder of photos (the shipped sample portraits unless given)',
+      samplePortraitsDir(),
     )
     .option('-o, --out <dir>', 'output folder', 'out/demo')
     .option('-n, --count <n>', 'photos per filter', (v) => Number(v), 4)

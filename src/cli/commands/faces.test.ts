@@ -48,6 +48,25 @@ describe('filterlab faces detect', () => {
     );
   });
 
+  it('takes many photos: one JSON line each, a bad one named and the rest still read', async () => {
+    const missing = path.join(dir, 'missing.jpg');
+    const r = await cli(
+      'faces',
+      'detect',
+      photo('B001239.jpg'),
+      missing,
+      photo('hard_group_composite.jpg'),
+      '--json',
+    );
+    expect(r.code).toBe(EXIT.FAILED);
+    const lines = r.stdout.map((l) => JSON.parse(l) as { file: string; faces: unknown[] });
+    expect(lines.map((l) => [path.basename(l.file), l.faces.length])).toEqual([
+      ['B001239.jpg', 1],
+      ['hard_group_composite.jpg', 6],
+    ]);
+    expect(r.stderr).toEqual([expect.stringMatching(/^.*missing\.jpg: FL_ERR_IO: /)]);
+  });
+
   it('lists no face on a photo without one, and is not an error', async () => {
     const r = await cli('faces', 'detect', photo('hard_noface_cat.jpg'), '--json');
     expect(r.code).toBe(EXIT.OK);

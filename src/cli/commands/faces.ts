@@ -15,6 +15,7 @@ import { readImage } from '../../core/image/decode.js';
 import { encodeMask } from '../../core/image/encode.js';
 import type { OutputFormat } from '../../core/image/formats.js';
 import { writeAtomic } from '../../core/util/atomic-write.js';
+import { EXIT } from '../exit-codes.js';
 import type { Io } from '../io.js';
 
 interface DetectFlags {
@@ -28,17 +29,19 @@ export function registerFaces(program: Command, io: Io): void {
   const faces = program.command('faces').description('Find and compare faces in photos');
   faces
     .command('detect')
-    .description('List every face in a photo: box [x, y, width, height], score and keypoints')
-    .argument('<photo>', 'input photo')
+    .description('List every face in each photo: box [x, y, width, height], score and keypoints')
+    .argument('<photos...>', 'input photos')
     .option('--min-size <px>', 'drop faces narrower than this many pixels', numberOption, 0)
     .option('--min-score <x>', 'drop detections less confident than this (0-1)', numberOption, 0.5)
     .option('--attributes', 'add apparent age and gender ESTIMATES (for dataset tags)', false)
     .option(
       '--json',
-      'print {"faces":[{"box":[x,y,w,h],"score":…,"keypoints":[[x,y],…]},…]}',
+      'print {"file":…,"faces":[{"box":[x,y,w,h],"score":…,"keypoints":[[x,y],…]},…]}, one line per photo',
       false,
     )
-    .action((photo: string, flags: DetectFlags) => withModels((m) => detect(m, photo, flags, io)));
+    .action((photos: string[], flags: DetectFlags) =>
+      withModels((m) => detectEach(m, photos, flags, io)),
+    );
   faces
     .command('compare')
     .description('Identity similarity (cosine) of the main (largest) faces of two photos')
@@ -65,6 +68,25 @@ async function withModels(work: (models: FaceModels) => Promise<void>): Promise<
     await work(models);
   } finally {
     await models.dispose();
+  }
+}
+
+/** One photo's error is reported with its name and the others are still read (exit 1 at the end). */
+async function detectEach(
+  models: FaceModels,
+  files: string[],
+  flags: DetectFlags,
+  io: Io,
+): Promise<void> {
+  if (files.length === 1) return detect(models, files[0]!, flags, io);
+  for (const file of files) {
+    try {
+      await detect(models, file, flags, io);
+    } catch (error) {
+      if (!(error instanceof FilterlabError)) throw error;
+      io.err(`${file}: ${error.code}: ${error.message}`);
+      io.exitCode = EXIT.FAILED;
+    }
   }
 }
 

@@ -44,7 +44,7 @@ export function registerFilters(program: Command, io: Io): void {
     .description(
       'Print a filter spec (built-in id or file) after validation, with defaults filled in',
     )
-    .argument('<filter>')
+    .argument('<filter>', 'built-in filter id or a spec file')
     .action(async (ref: string) => {
       const { spec } = await loadFilter(ref);
       io.out(JSON.stringify(spec, null, 2));

@@ -109,6 +109,7 @@ export function registerServe(program: Command, io: Io): void {
     );
   keys
     .command('create')
+    .description('Create an API key and print it once (only its hash is stored)')
     .requiredOption('--name <name>', 'who the key is for')
     .option('--data <dir>', 'data folder')
     .option('--rate <n>', 'requests per minute', intOption)
@@ -133,6 +134,7 @@ export function registerServe(program: Command, io: Io): void {
     });
   keys
     .command('list')
+    .description('List API keys: id, name, creation date (never the key)')
     .option('--data <dir>', 'data folder')
     .action(async (flags: { data?: string }) => {
       const config = parseServerConfig(
@@ -143,7 +145,8 @@ export function registerServe(program: Command, io: Io): void {
     });
   keys
     .command('revoke')
-    .argument('<id>')
+    .description('Revoke an API key: requests with it are refused from now on')
+    .argument('<id>', 'key id, as `keys list` prints it')
     .option('--data <dir>', 'data folder')
     .action(async (id: string, flags: { data?: string }) => {
       const config = parseServerConfig(

@@ -3,7 +3,8 @@ import { createImage } from '../../core/image/image.js';
 import { encodeImage } from '../../core/image/encode.js';
 import { build, experiment, failed, rows } from '../__fixtures__/scored-run.js';
 import type { RunResults } from '../run/results.js';
-import { fmt, renderReport, type Thumbnails } from './html-report.js';
+import { fmt } from '../format.js';
+import { renderReport, type Thumbnails } from './html-report.js';
 
 /** A real, tiny JPEG per photo and output, as write-run inlines them. */
 async function thumbnails(r: RunResults): Promise<Thumbnails> {

@@ -1,3 +1,4 @@
+import { fmt } from '../format.js';
 import type { GateResult } from '../gates.js';
 import type { ImageResult, RunResults, VariantResults } from '../run/results.js';
 import type { Summary } from '../stats/summary.js';
@@ -15,12 +16,6 @@ const esc = (s: unknown) =>
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
-
-export function fmt(v: number | undefined | null, digits = 3): string {
-  if (v === undefined || v === null || !Number.isFinite(v)) return '–';
-  const a = Math.abs(v);
-  return a >= 1000 ? v.toFixed(0) : a >= 100 ? v.toFixed(1) : v.toFixed(digits);
-}
 
 const ci = (s: Summary | undefined) =>
   s && s.n > 1 ? `<div class="ci">[${fmt(s.ci[0])}, ${fmt(s.ci[1])}]</div>` : '';

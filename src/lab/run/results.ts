@@ -355,7 +355,7 @@ function decide(
   return {
     decision: 'SHIP',
     variant: pick.id,
-    reason: `${pick.id} passes all ${exp.gates.length} gates and has the best ${primary.id} of the ${passing.length} that do`,
+    reason: `${pick.id} passes all ${pick.gates.length} gates and has the best ${primary.id} of the ${passing.length} that do`,
     failing,
   };
 }

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { defaultParams } from '../../core/filters/params.js';
 import { inspectImage } from '../../core/image/decode.js';
 import { MIME_TYPES } from '../../core/image/formats.js';
-import { packageRoot } from '../../core/package-root.js';
+import { samplePortrait } from '../../core/samples.js';
 import type { FilterCatalog } from '../catalog.js';
 import type { ServerConfig } from '../config.js';
 import { newJobId, SYSTEM_OWNER } from '../jobs.js';
@@ -27,10 +26,7 @@ export class Thumbnails {
   ) {}
 
   samplePath(): string | undefined {
-    const candidates = [
-      this.config.samplePhoto,
-      path.resolve(packageRoot(), '..', 'shared', 'data', 'faces-dev', 'B001231.jpg'),
-    ];
+    const candidates = [this.config.samplePhoto, samplePortrait()];
     return candidates.find((c): c is string => Boolean(c && existsSync(c)));
   }
 

@@ -162,11 +162,21 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
     async (request) => jobView(await owned(request)),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { download?: string } }>(
     '/v1/jobs/:id/result',
-    { schema: { summary: 'The result image', params: jobIdParams } },
+    {
+      schema: {
+        summary: 'The result image (?download=<name> to save it under that name)',
+        params: jobIdParams,
+        querystring: {
+          type: 'object',
+          properties: { download: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+      },
+    },
     async (request, reply) => {
       const job = await owned(request);
+      const { download } = request.query;
       if (job.status !== 'succeeded' || !job.resultKey) {
         throw new FilterlabError(
           'FL_ERR_NOT_READY',
@@ -183,7 +193,9 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
         .header('cache-control', 'private, max-age=3600')
         .header(
           'content-disposition',
-          `inline; filename="${job.filter}-${job.id.slice(0, 8)}${extension(blob.contentType)}"`,
+          download
+            ? attachment(download)
+            : `inline; filename="${job.filter}-${job.id.slice(0, 8)}${extension(blob.contentType)}"`,
         )
         .send(blob.bytes);
     },
@@ -277,4 +289,14 @@ function extension(contentType: string): string {
       contentType
     ] ?? ''
   );
+}
+
+/** Save under the name the client chose: an ASCII fallback and the UTF-8 name (RFC 6266). */
+function attachment(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\/]/g, '_');
+  const utf8 = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
 }

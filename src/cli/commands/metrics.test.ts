@@ -1,4 +1,5 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { blurImage } from '../../core/image/blur.js';
 import { readImage } from '../../core/image/decode.js';
 import { encodeImage } from '../../core/image/encode.js';
 import { cloneImage, type Image } from '../../core/image/image.js';
+import { resizeImage } from '../../core/image/resize.js';
 import { psnr } from '../../lab/metrics/psnr.js';
 import { ssim } from '../../lab/metrics/ssim.js';
 import { EXIT } from '../exit-codes.js';
@@ -41,6 +43,21 @@ describe('filterlab metrics ciede2000', () => {
     expect(r.code).toBe(EXIT.OK);
     expect(r.stdout).toHaveLength(1);
     expect(Math.abs(Number(r.stdout[0]) - 2.0425)).toBeLessThan(1e-4);
+    const json = await cli(
+      'metrics',
+      'ciede2000',
+      '50',
+      '2.6772',
+      '-79.7751',
+      '50',
+      '0',
+      '-82.7485',
+      '--json',
+    );
+    expect(json.code).toBe(EXIT.OK);
+    expect(
+      Math.abs((JSON.parse(json.stdout[0]!) as { deltaE: number }).deltaE - 2.0425),
+    ).toBeLessThan(1e-4);
   });
 
   it('pair 17 (a large hue difference) and a non-number', async () => {
@@ -73,15 +90,15 @@ describe('filterlab metrics on photos', () => {
     expect(Number(plain.stdout[0])).toBeCloseTo(out.ssim, 12);
   });
 
-  it('ssim compares photos of different sizes after resizing the second', async () => {
+  it('ssim refuses images of different sizes rather than scoring a resampling', async () => {
     const { image } = await readImage(PORTRAIT);
-    const half = await savePng(
-      'half.png',
-      (await import('../../core/image/resize.js')).resizeImage(image, 112, 138),
-    );
+    const half = await savePng('half.png', resizeImage(image, 112, 138));
     const r = await cli('metrics', 'ssim', PORTRAIT, half, '--json');
-    expect(r.code).toBe(EXIT.OK);
-    expect(JSON.parse(r.stdout[0]!).ssim).toBeGreaterThan(0.7);
+    expect(r.code).toBe(EXIT.FAILED);
+    expect(r.stdout).toEqual([]);
+    expect(r.stderr[0]).toMatch(
+      /FL_ERR_INVALID_ARGUMENT: Expected two images of the same size but received 225x275 .* and 112x138/,
+    );
   });
 
   it('skin-shift --json: the signed lightness change of the facial skin', async () => {
@@ -110,50 +127,5 @@ describe('filterlab metrics on photos', () => {
     const r = await cli('metrics', 'skin-shift', coffee, coffee);
     expect(r.code).toBe(EXIT.FAILED);
     expect(r.stderr[0]).toMatch(/FL_ERR_NO_FACE: Expected a face/);
-  });
-});
-
-describe('filterlab dataset info', () => {
-  it('prints counts per slice', async () => {
-    const r = await cli('dataset', 'info', FACES_DEV);
-    expect(r.code).toBe(EXIT.OK);
-    expect(r.stdout[0]).toMatch(/faces-dev: 72 photos, manifest [0-9a-f]{16}$/);
-    expect(r.stdout).toContain('  gender: F 34, M 32, (none) 6');
-    expect(r.stdout).toContain('  age_band: 60+ 27, 40-59 26, 20-39 12, (none) 7');
-    expect(r.stdout).toContain('  perceived_tone: lighter 31, darker 18, medium 13, (none) 10');
-    expect(r.stdout).toContain('  expected_faces: 1 67, 0 4, 6 1');
-    expect(r.stdout).toContain('  age_at_photo: 37 distinct values');
-    expect(r.stdout.find((l) => l.startsWith('  kind: '))).toMatch(/^ {2}kind: portrait 60, /);
-    const json = JSON.parse((await cli('dataset', 'info', FACES_DEV, '--json')).stdout.join('\n'));
-    expect(json).toMatchObject({ photos: 72, missing: [] });
-    expect(json.counts.gender).toEqual({ F: 34, M: 32, '(none)': 6 });
-    expect(json.counts.kind.portrait).toBe(60);
-  });
-
-  it('--tags adds auto-tags (estimates named as such), cached by photo hash', async () => {
-    const photos = path.join(dir, 'tagged');
-    const cache = path.join(dir, 'tag-cache');
-    await (await import('node:fs/promises')).mkdir(photos);
-    for (const f of ['B001231.jpg', 'hard_noface_coffee.jpg', 'hard_group_composite.jpg'])
-      await copyFile(path.join(FACES_DEV, f), path.join(photos, f));
-    const r = await cli('dataset', 'info', photos, '--tags', '--cache', cache, '--json');
-    expect(r.code).toBe(EXIT.OK);
-    const info = JSON.parse(r.stdout.join('\n'));
-    expect(info.columns).toEqual([
-      'face_count',
-      'face_size',
-      'light',
-      'colour',
-      'orientation',
-      'est_age_band',
-      'est_gender',
-    ]);
-    expect(info.counts.face_count).toEqual({ '0': 1, '1': 1, '3+': 1 });
-    expect(info.counts.face_size.none).toBe(1);
-    expect(info.counts.est_gender['unknown']).toBe(1);
-    const cached = JSON.parse(await readFile(path.join(cache, 'autotags.json'), 'utf8'));
-    expect(Object.keys(cached.tags)).toHaveLength(3);
-    const again = await cli('dataset', 'info', photos, '--tags', '--cache', cache, '--json');
-    expect(JSON.parse(again.stdout.join('\n')).counts).toEqual(info.counts);
   });
 });
