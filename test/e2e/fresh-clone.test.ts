@@ -64,6 +64,29 @@ async function copyOfRepository(to: string): Promise<void> {
   await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(to, 'node_modules'), 'dir');
 }
 
+/** Whether any process of the group is still alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops `npm start` and everything it started (npm, the server, its worker): SIGTERM to the
+ * process group, then waits until none is left (the worker finishes its job and writes its
+ * result first), SIGKILL after 20 s.
+ */
+async function stopGroup(pgid: number): Promise<void> {
+  if (!groupAlive(pgid)) return;
+  process.kill(-pgid, 'SIGTERM');
+  for (let i = 0; i < 200 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+  for (let i = 0; i < 50 && groupAlive(pgid); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 /** Mean of the pixels of the image on screen, to tell one result from another. */
 function meanOf(page: Page, selector: string): Promise<number> {
   return page.locator(selector).evaluate((img: HTMLImageElement) => {
@@ -151,23 +174,7 @@ describe.skipIf(!hasChromium() || !existsSync(BUILT))('a fresh clone, as a new u
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.pid) {
-      try {
-        process.kill(-server.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      await new Promise((r) => (server!.exitCode === null ? server!.once('exit', r) : r(0)));
-      // npm has exited; wait for the server and its worker, which finish their writes first
-      for (let i = 0; i < 50; i++) {
-        const up = await fetch(`${url}/healthz`).then(
-          () => true,
-          () => false,
-        );
-        if (!up) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    if (server?.pid) await stopGroup(server.pid);
     if (root) await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }, 30_000);
 
