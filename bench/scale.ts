@@ -10,7 +10,7 @@
  * measured. Photos are made at run time (a faces-dev portrait at 256 px). Results: a table and
  * bench/results/scale.json.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,10 +19,10 @@ import { newJobId, type NewJob } from '../src/serve/jobs.js';
 import type { JobQueue } from '../src/serve/queue/queue.js';
 import { RedisQueue } from '../src/serve/queue/redis-queue.js';
 import { SqliteQueue } from '../src/serve/queue/sqlite-queue.js';
-import { freePort, startRedis } from '../test/serve/services.js';
+import { freePort, startRedis } from '../test/support/services.js';
+import { SERVING, spawnCli, WORKER_READY } from '../test/support/spawn-cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'bin.js');
 const PHOTO = path.resolve(ROOT, '../shared/data/faces-dev/B001231.jpg');
 const RESULTS = path.join(ROOT, 'bench', 'results', 'scale.json');
 
@@ -33,30 +33,6 @@ const flag = (name: string, fallback: string) => {
 };
 const JOBS = Number(flag('jobs', '120'));
 const WORKER_COUNTS = flag('workers', '1,2,4').split(',').map(Number);
-
-function spawnCli(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): { child: ChildProcess; ready: Promise<string>; exited: Promise<void> } {
-  const child = spawn(process.execPath, [CLI, ...argv], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const ready = new Promise<string>((resolve, reject) => {
-    let out = '';
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const url = /filterlab serving (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolve(url);
-      if (/worker started/.test(out)) resolve('');
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => reject(new Error(`filterlab ${argv[0]} exited ${code}: ${out}`)));
-  });
-  return { child, ready, exited };
-}
 
 async function submit(url: string, image: Buffer): Promise<string> {
   const form = new FormData();
@@ -87,10 +63,13 @@ async function throughput(
     FILTERLAB_LOG_LEVEL: 'warn',
     FILTERLAB_SAMPLE_PHOTO: path.join(data, 'none.jpg'),
   };
-  const api = spawnCli(['serve', '--port', String(await freePort()), '--no-workers'], env);
-  const url = await api.ready;
-  const ws = Array.from({ length: workers }, () => spawnCli(['worker'], env));
-  await Promise.all(ws.map((w) => w.ready));
+  const api = spawnCli(['serve', '--port', String(await freePort()), '--no-workers'], {
+    env,
+    built: true,
+  });
+  const url = (await api.ready(SERVING))[1]!;
+  const ws = Array.from({ length: workers }, () => spawnCli(['worker'], { env, built: true }));
+  await Promise.all(ws.map((w) => w.ready(WORKER_READY)));
   // warm-up: every worker compiles the filter
   await Promise.all(Array.from({ length: workers * 2 }, () => submit(url, image)));
   await new Promise((r) => setTimeout(r, 1500));
@@ -115,8 +94,7 @@ async function throughput(
     if (pending.size) await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - started) / 1000;
-  for (const p of [api, ...ws]) p.child.kill('SIGTERM');
-  await Promise.all([api, ...ws].map((p) => p.exited));
+  await Promise.all([api, ...ws].map((p) => p.kill()));
   await rm(data, { recursive: true, force: true });
   return { workers, jobs: JOBS, seconds, jobsPerSecond: JOBS / seconds };
 }
@@ -211,7 +189,7 @@ async function main(): Promise<void> {
     await writeFile(RESULTS, JSON.stringify(result, null, 2) + '\n');
     console.log(`wrote ${path.relative(ROOT, RESULTS)}`);
   } finally {
-    await redis.stop();
+    await redis.close();
   }
 }
 

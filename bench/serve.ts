@@ -33,6 +33,7 @@ import { createContext, disposeContext } from '../src/core/context.js';
 import { applyToBytes } from '../src/core/filters/apply.js';
 import { compile } from '../src/core/filters/compile.js';
 import { loadFilter } from '../src/core/filters/load.js';
+import { SERVING, spawnCli } from '../test/support/spawn-cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const FACES_DEV = process.env.FILTERLAB_FACES_DEV
@@ -154,41 +155,19 @@ async function serve(
 ): Promise<Server> {
   const sample = path.join(dataDir, 'sample.jpg');
   await writeFile(sample, await gradient(32, 24).jpeg().toBuffer());
-  const child = spawn(
-    process.execPath,
-    [cli, 'serve', '--port', '0', '--data', dataDir, '--workers', String(workers)],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        FILTERLAB_SAMPLE_PHOTO: sample,
-        FILTERLAB_MAX_QUEUE_DEPTH: String(depth),
-        FILTERLAB_RATE_LIMIT_PER_MINUTE: '1000000000',
-        FILTERLAB_QUOTA_PER_DAY: '1000000000',
-        FILTERLAB_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const proc = spawnCli(['serve', '--port', '0', '--data', dataDir, '--workers', String(workers)], {
+    bin: cli,
+    env: {
+      FILTERLAB_SAMPLE_PHOTO: sample,
+      FILTERLAB_MAX_QUEUE_DEPTH: String(depth),
+      FILTERLAB_RATE_LIMIT_PER_MINUTE: '1000000000',
+      FILTERLAB_QUOTA_PER_DAY: '1000000000',
+      FILTERLAB_LOG_LEVEL: 'warn',
     },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /^filterlab serving (http:\/\/\S+)/m.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening`)));
   });
+  const url = (await proc.ready(SERVING))[1]!;
   if (workers > 0) await idle(url); // the thumbnails it renders at start
-  return {
-    url,
-    child,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { url, child: proc.child, stop: () => proc.kill() };
 }
 
 async function idle(url: string): Promise<void> {

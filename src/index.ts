@@ -43,7 +43,7 @@ export {
   type OutputMeta,
 } from './core/filters/compile.js';
 export { applyToBytes, applyToFile } from './core/filters/apply.js';
-export { defaultSteps, CORE_STEPS } from './core/steps/builtin.js';
+export { defaultSteps, CORE_STEPS } from './core/filters/builtin-steps.js';
 export { StepRegistry } from './core/steps/registry.js';
 export { defineStep, type StepDefinition } from './core/steps/step.js';
 export * from './core/faces/index.js';

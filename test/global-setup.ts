@@ -8,7 +8,7 @@ import { access, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs
 import path from 'node:path';
 import { generateImageModels } from '../scripts/fixtures/image-models.js';
 import { generateTinyDiffusion } from '../scripts/fixtures/tiny-diffusion.js';
-import { FIXTURE_GENERATED, FIXTURE_MODELS, REPO_ROOT } from './paths.js';
+import { FIXTURE_GENERATED, FIXTURE_MODELS, REPO_ROOT, requireFacesDev } from './support/paths.js';
 
 export interface FixtureGenerator {
   /** Unique; names the stamp file. */
@@ -61,6 +61,7 @@ interface Stamp {
 }
 
 export default async function setup(): Promise<void> {
+  requireFacesDev();
   for (const generator of GENERATORS) await ensureGenerated(generator);
 }
 

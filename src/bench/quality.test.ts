@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../test/paths.js';
+import { FACES_DEV } from '../../test/support/paths.js';
 import { blurImage } from '../core/image/blur.js';
 import type { Image } from '../core/image/image.js';
 import { resizeImage } from '../core/image/resize.js';

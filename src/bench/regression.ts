@@ -1,7 +1,7 @@
 /** The regression guard: is this bench's p50 more than a given percent slower than a baseline's? */
 import { readFile } from 'node:fs/promises';
 import { FilterlabError } from '../core/errors.js';
-import { formatZodError } from '../core/zod-errors.js';
+import { parseWith } from '../core/util/parse-with.js';
 import { BenchReportSchema, type BenchReport } from './bench-report.js';
 
 export interface SizeCheck {
@@ -63,13 +63,11 @@ export async function readBaseline(file: string): Promise<BenchReport> {
       { cause, details: { file } },
     );
   }
-  const result = BenchReportSchema.safeParse(json);
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_INVALID_ARGUMENT',
-      `Expected ${file} to be a bench report from \`filterlab bench --json\`: ${formatZodError(result.error)}`,
-      { details: { file } },
-    );
-  }
-  return result.data;
+  return parseWith(
+    BenchReportSchema,
+    json,
+    'FL_ERR_INVALID_ARGUMENT',
+    `Expected ${file} to be a bench report from \`filterlab bench --json\``,
+    { details: { file } },
+  );
 }

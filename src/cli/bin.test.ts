@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { FACES_DEV, REPO_ROOT } from '../../test/paths.js';
+import { FACES_DEV, REPO_ROOT } from '../../test/support/paths.js';
 
 const run = promisify(execFile);
 const BIN = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'bin.js');

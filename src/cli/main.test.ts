@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../../test/cli.js';
-import { FACES_DEV, FIXTURE_MODELS } from '../../test/paths.js';
+import { cli } from '../../test/support/cli.js';
+import { FACES_DEV, FIXTURE_MODELS } from '../../test/support/paths.js';
 import { EXIT } from './exit-codes.js';
 import { outputNames } from './commands/apply.js';
 

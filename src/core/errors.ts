@@ -2,8 +2,8 @@
  * The one error type of filterlab. Every error a user can see has a stable `code`, a message
  * that says what was expected and what was received, and the cause attached.
  *
- * Codes are listed in ERROR_CODES, with what they mean; `docs/errors.md` is generated from it
- * and only the server maps codes to HTTP statuses.
+ * Codes are listed in ERROR_CODES, with what they mean (the server's own in SERVE_ERROR_CODES);
+ * `docs/errors.md` is generated from both and only the server maps codes to HTTP statuses.
  */
 
 export const ERROR_CODES = {
@@ -33,18 +33,18 @@ export const ERROR_CODES = {
   FL_ERR_CONFIG: 'A configuration file or environment variable is invalid.',
   FL_ERR_DATASET: 'A dataset folder or its labels are invalid.',
   FL_ERR_NOT_FOUND: 'The requested resource does not exist or is not yours.',
-  FL_ERR_NOT_READY: 'The job has no result yet (still queued or running, or it failed).',
-  FL_ERR_CONTENT_TYPE:
-    'The request body has the wrong Content-Type (uploads are multipart/form-data).',
-  FL_ERR_UNAUTHORIZED: 'A valid API key is required.',
-  FL_ERR_RATE_LIMITED: 'Too many requests for this API key; retry after the given time.',
-  FL_ERR_QUOTA: 'The API key has used its quota.',
-  FL_ERR_QUEUE_FULL: 'The job queue is full; retry after the given time.',
   FL_ERR_WORKER_CRASHED: 'The worker process running the job died.',
   FL_ERR_INTERNAL: 'An unexpected fault; the cause is logged.',
 } as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/**
+ * Codes that only an outer layer raises (the server's, in src/serve/error-codes.ts) join the one
+ * error type here by declaration merging, so core names none of them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface ErrorCodeExtensions {}
+
+export type ErrorCode = keyof typeof ERROR_CODES | keyof ErrorCodeExtensions;
 
 export interface FilterlabErrorOptions {
   cause?: unknown;

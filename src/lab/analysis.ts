@@ -1,7 +1,13 @@
 import type { Face } from '../core/faces/face.js';
-import { analyzeFaces, detectFaces, embedFace } from '../core/faces/face-analysis.js';
+import {
+  analyzeFaces,
+  detectFaces,
+  embedFace,
+  segmentPerson,
+} from '../core/faces/face-analysis.js';
 import type { FaceModels } from '../core/faces/face-models.js';
 import { skinMask } from '../core/faces/skin-mask.js';
+import { visibleSkinMask } from '../core/faces/visible-skin-mask.js';
 import type { Image, Mask } from '../core/image/image.js';
 
 /**
@@ -12,6 +18,8 @@ export class PairAnalysis {
   private inputFacesP: Promise<Face[]> | undefined;
   private outputFacesP: Promise<Face[]> | undefined;
   private skinP: Promise<Mask | undefined> | undefined;
+  private personP: Promise<Mask | undefined> | undefined;
+  private visibleSkinP: Promise<Mask | undefined> | undefined;
 
   constructor(
     readonly input: Image,
@@ -52,5 +60,38 @@ export class PairAnalysis {
       return withMesh.length ? skinMask(this.input, withMesh) : undefined;
     });
     return this.skinP;
+  }
+
+  /** Person segmentation of the input (1 = person); undefined without face models. */
+  person(): Promise<Mask | undefined> {
+    this.personP ??= this.faces
+      ? segmentPerson(this.faces, this.input)
+      : Promise.resolve(undefined);
+    return this.personP;
+  }
+
+  /**
+   * All visible skin of the input's people: facial skin plus the matching skin around each face
+   * (forehead, scalp, ears, neck) inside the person mask; undefined without a face.
+   */
+  visibleSkin(): Promise<Mask | undefined> {
+    this.visibleSkinP ??= Promise.all([this.inputFaces(), this.person()]).then(
+      ([faces, person]) => {
+        const withMesh = faces.filter((f) => f.landmarks);
+        return withMesh.length && person
+          ? visibleSkinMask(this.input, withMesh, person)
+          : undefined;
+      },
+    );
+    return this.visibleSkinP;
+  }
+
+  /** Mean face width (cheek to cheek) of the input's faces in pixels; undefined without a face. */
+  async faceWidth(): Promise<number | undefined> {
+    const widths = (await this.inputFaces())
+      .map((f) => f.landmarks)
+      .filter((lm) => lm !== undefined)
+      .map((lm) => Math.hypot(lm[454]![0] - lm[234]![0], lm[454]![1] - lm[234]![1]));
+    return widths.length ? widths.reduce((a, b) => a + b, 0) / widths.length : undefined;
   }
 }

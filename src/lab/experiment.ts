@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { FilterlabError } from '../core/errors.js';
-import { formatZodError } from '../core/zod-errors.js';
+import { parseWith } from '../core/util/parse-with.js';
+import { readText } from '../core/util/read-file.js';
 import { LAB_METRICS } from './metrics/registry.js';
 
 const ParamValue = z.union([z.number(), z.string(), z.boolean()]);
@@ -112,13 +112,7 @@ export interface LoadedExperiment {
 
 export async function loadExperiment(file: string): Promise<LoadedExperiment> {
   const abs = path.resolve(file);
-  const text = await readFile(abs, 'utf8').catch((cause: unknown) => {
-    throw new FilterlabError(
-      'FL_ERR_CONFIG',
-      `Expected an experiment file at ${abs} but it cannot be read`,
-      { cause },
-    );
-  });
+  const text = await readText(abs, 'an experiment file', 'FL_ERR_CONFIG');
   let data: unknown;
   try {
     data = YAML.parse(text);
@@ -129,13 +123,13 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
       { cause },
     );
   }
-  const parsed = ExperimentSchema.safeParse(data);
-  if (!parsed.success)
-    throw new FilterlabError(
-      'FL_ERR_CONFIG',
-      `Invalid experiment ${abs}: ${formatZodError(parsed.error)}`,
-    );
-  return { experiment: parsed.data, baseDir: path.dirname(abs), text };
+  const experiment = parseWith(
+    ExperimentSchema,
+    data,
+    'FL_ERR_CONFIG',
+    `Invalid experiment ${abs}`,
+  );
+  return { experiment, baseDir: path.dirname(abs), text };
 }
 
 /**

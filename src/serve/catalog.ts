@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FilterlabError } from '../core/errors.js';
 import { listBuiltinSpecs, loadSpecFile, type LoadedSpec } from '../core/filters/load.js';
-import { closest } from '../core/steps/registry.js';
+import { didYouMean } from '../core/util/did-you-mean.js';
 
 /**
  * The filters a server offers: the built-ins plus the specs in configured folders. Users pick
@@ -23,10 +23,9 @@ export class FilterCatalog {
   get(id: string): LoadedSpec {
     const found = this.byId.get(id);
     if (!found) {
-      const hint = closest(id, this.ids());
       throw new FilterlabError(
         'FL_ERR_UNKNOWN_FILTER',
-        `Expected one of ${this.ids().join(', ')} but received ${JSON.stringify(id)}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+        `Expected one of ${this.ids().join(', ')} but received ${JSON.stringify(id)}${didYouMean(id, this.ids())}`,
         { details: { filter: id } },
       );
     }

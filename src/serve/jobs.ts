@@ -69,8 +69,3 @@ export function newJobId(): string {
 export function isFinal(status: JobStatus): boolean {
   return FINAL_STATUSES.includes(status);
 }
-
-/** Retry delay after the n-th failed attempt: 1 s, 4 s, 16 s... capped at 5 min. */
-export function backoffMs(attempt: number, baseMs = 1000): number {
-  return Math.min(300_000, baseMs * 4 ** Math.max(0, attempt - 1));
-}

@@ -14,10 +14,15 @@ import { buildApp } from './http/app.js';
 import { JobWatcher } from './http/job-watcher.js';
 import { SYSTEM_OWNER } from './jobs.js';
 import { Metrics } from './http/metrics.js';
-import { Thumbnails } from './http/routes/filters.js';
+import { Thumbnails } from './http/thumbnails.js';
 import type { JobQueue } from './queue/queue.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { WorkerSupervisor } from './worker/supervisor.js';
+
+/** A temporary upload file older than this (or than the retention) was left by a killed write. */
+const TEMPORARY_MAX_AGE_MS = 10 * 60_000;
+/** A pending enqueue younger than this may still be finishing in another live API process. */
+const RECONCILE_MIN_AGE_MS = 30_000;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -26,8 +31,8 @@ export interface RunningServer {
   queue: JobQueue;
   store: BlobStore;
   supervisor: WorkerSupervisor | undefined;
-  /** Delete expired jobs and orphaned blobs now (also runs every minute). */
-  sweep(): Promise<{ expired: number; orphans: number }>;
+  /** Delete expired jobs, orphaned blobs and stale temporaries now (also runs every minute). */
+  sweep(): Promise<{ expired: number; orphans: number; temporaries: number }>;
   close(): Promise<void>;
 }
 
@@ -80,6 +85,13 @@ export async function startServer(
               1,
               'Worker processes restarted after dying',
             ),
+          onRecycle: () =>
+            metrics.count(
+              'filterlab_worker_recycles_total',
+              {},
+              1,
+              'Worker processes replaced after passing their RSS cap',
+            ),
         })
       : undefined;
   const thumbnails = new Thumbnails(config, queue, store, catalog);
@@ -131,20 +143,28 @@ export async function startServer(
       }
     }
     suspects = unowned;
-    return { expired, orphans };
+    const temporaries = await store.sweepTemporaries(
+      Math.min(config.retentionMs, TEMPORARY_MAX_AGE_MS),
+    );
+    return { expired, orphans, temporaries };
+  };
+  const repair = async (minAgeMs: number, everyJob = false) => {
+    await queue
+      .reconcile(minAgeMs, { everyJob })
+      .catch((e: unknown) => logger.error({ err: e }, 'queue reconcile failed'));
+    await queue
+      .recoverExpiredLeases()
+      .catch((e: unknown) => logger.error({ err: e }, 'lease recovery failed'));
   };
   const sweeper = setInterval(() => {
     void sweep().catch((e: unknown) => logger.error({ err: e }, 'retention sweep failed'));
-    void queue
-      .recoverExpiredLeases()
-      .catch((e: unknown) => logger.error({ err: e }, 'lease recovery failed'));
+    void repair(RECONCILE_MIN_AGE_MS);
   }, 60_000);
   sweeper.unref();
   await sweep().catch((e: unknown) => logger.error({ err: e }, 'retention sweep failed'));
-  // jobs left running by a server that was killed go back to the queue now, not a minute later
-  await queue
-    .recoverExpiredLeases()
-    .catch((e: unknown) => logger.error({ err: e }, 'lease recovery failed'));
+  // what a killed server left (a job queued in its record only, a job still marked running)
+  // is repaired now, not a minute later
+  await repair(0, true);
 
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info(

@@ -5,23 +5,22 @@
  * it, every image loaded and nothing fetched from the network. Screenshots go to
  * test/e2e/screenshots/lab-report*.png.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExperiment } from '../../src/lab/experiment.js';
 import { runExperiment, type EvalResult } from '../../src/lab/run/runner.js';
 import { CANDIDATES, LOOKS } from '../lab/looks.js';
-import { FACES_DEV, REPO_ROOT } from '../paths.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { REPO_ROOT } from '../support/paths.js';
 
-const CHROMIUM = process.env.FILTERLAB_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(REPO_ROOT, 'test', 'e2e', 'screenshots');
 
-describe.skipIf(!existsSync(CHROMIUM) || !existsSync(FACES_DEV))('lab report in Chromium', () => {
+describe.skipIf(!hasChromium())('lab report in Chromium', () => {
   let dir: string;
   let run: EvalResult;
   let browser: Browser;
@@ -34,10 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(FACES_DEV))('lab report in 
     await writeFile(file, YAML.stringify(LOOKS));
     run = await runExperiment(await loadExperiment(file), { outDir: path.join(dir, 'runs') });
     await mkdir(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1800 } });
     page.setDefaultTimeout(60_000);
     page.on('request', (r) => requests.push(r.url()));

@@ -13,7 +13,7 @@ import {
 } from '../../src/core/diffusion/generate-best-of.js';
 import { Img2imgOptionsSchema } from '../../src/core/diffusion/img2img-step.js';
 import { readImage } from '../../src/core/image/decode.js';
-import { FACES_DEV, REPO_ROOT } from '../paths.js';
+import { FACES_DEV, REPO_ROOT } from '../support/paths.js';
 
 /**
  * Opt-in: the anime-portrait filter's step on a real SD-Turbo export, through the same code as

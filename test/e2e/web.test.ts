@@ -4,19 +4,21 @@
  * it, compares, downloads and deletes; a text file gets the server's error; the runs page
  * lists lab runs and opens their reports. Screenshots go to test/e2e/screenshots/.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { FACES_DEV, REPO_ROOT } from '../paths.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { FACES_DEV, REPO_ROOT } from '../support/paths.js';
 
-const CHROMIUM = process.env.FILTERLAB_CHROMIUM ?? '/usr/bin/chromium';
 const PHOTO = path.join(FACES_DEV, 'B001239.jpg');
 const SCREENSHOTS = path.join(REPO_ROOT, 'test', 'e2e', 'screenshots');
-/** Generous: a 2-core machine runs the worker, the server and Chromium at once. */
+/**
+ * Generous: a 2-core machine runs the worker, the server and Chromium at once. Tests that wait
+ * this long set a longer timeout of their own, so that a stuck wait reports itself.
+ */
 const SLOW = 90_000;
 
 const RUNS = [
@@ -44,7 +46,7 @@ async function writeRuns(runsDir: string): Promise<void> {
   }
 }
 
-describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PHOTO))('web app in Chromium', () => {
+describe.skipIf(!hasChromium())('web app in Chromium', () => {
   let dir: string;
   let server: RunningServer;
   let browser: Browser;
@@ -74,17 +76,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PHOTO))('web app in Chromiu
       workers: 1,
       logLevel: 'warn',
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
@@ -228,7 +220,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PHOTO))('web app in Chromiu
     },
   );
 
-  it('offers the camera on a phone', { timeout: 60_000 }, async () => {
+  it('offers the camera on a phone', { timeout: 120_000 }, async () => {
     const context = await browser.newContext({
       viewport: { width: 390, height: 844 },
       isMobile: true,
@@ -246,7 +238,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PHOTO))('web app in Chromiu
     await context.close();
   });
 
-  it('lists lab runs with their verdicts and opens a report', { timeout: 60_000 }, async () => {
+  it('lists lab runs with their verdicts and opens a report', { timeout: 120_000 }, async () => {
     const page = await newPage();
     await page.goto(server.url + '/runs.html');
     const runs = page.locator('.run');

@@ -4,7 +4,6 @@
  * gap; resuming a finished run, a run with unreadable photos, a run killed with SIGKILL and run
  * again, and the `eval` CLI's exit codes and `eval compare`.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,8 +17,9 @@ import { loadExperiment } from '../../src/lab/experiment.js';
 import type { RunResults } from '../../src/lab/run/results.js';
 import { RunStore } from '../../src/lab/run/run-store.js';
 import { runExperiment, type EvalResult } from '../../src/lab/run/runner.js';
-import { cli } from '../cli.js';
-import { FACES_DEV, REPO_ROOT } from '../paths.js';
+import { cli } from '../support/cli.js';
+import { FACES_DEV } from '../support/paths.js';
+import { spawnCli, type CliProcess } from '../support/spawn-cli.js';
 import { CANDIDATES, LOOKS, TEN } from './looks.js';
 
 let dir: string;
@@ -40,7 +40,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!existsSync(FACES_DEV))('eval on faces-dev', () => {
+describe('eval on faces-dev', () => {
   let first: EvalResult;
   let file: string;
   const out = () => path.join(dir, 'runs');
@@ -160,7 +160,7 @@ describe.skipIf(!existsSync(FACES_DEV))('eval on faces-dev', () => {
   }, 120_000);
 });
 
-describe.skipIf(!existsSync(FACES_DEV))('unreadable photos', () => {
+describe('unreadable photos', () => {
   it('are error rows with their codes; the run goes on and the filter can still ship', async () => {
     const photos = path.join(dir, 'with-bad');
     await mkdir(photos);
@@ -209,7 +209,7 @@ const tiny = (saturation: number) => ({
   gates: [{ metric: 'psnr', min: 25 }],
 });
 
-describe.skipIf(!existsSync(FACES_DEV))('eval CLI: exit codes and compare', () => {
+describe('eval CLI: exit codes and compare', () => {
   it('exits 3 on NO-SHIP, listing the failing gates; compare prints the deltas', async () => {
     const runs = path.join(dir, 'tiny-runs');
     const gentle = await cli(
@@ -281,23 +281,9 @@ function storedRows(dbFile: string): number {
   }
 }
 
-function runChild(args: string[]): {
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
-  kill(): void;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, FILTERLAB_LOG_LEVEL: 'silent' },
-  });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-  const done = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stderr: string;
-  }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
-  return { done, kill: () => child.kill('SIGKILL') };
+/** `filterlab` from source in a child process, quiet but for its stderr. */
+function runChild(args: string[]): CliProcess {
+  return spawnCli(args, { env: { FILTERLAB_LOG_LEVEL: 'silent' } });
 }
 
 /** Complete cache entries (the .json is written after the .png) and their mtimes. */
@@ -310,7 +296,7 @@ async function cacheFiles(out: string): Promise<Map<string, number>> {
   return files;
 }
 
-describe.skipIf(!existsSync(FACES_DEV))('a killed run', () => {
+describe('a killed run', () => {
   it('resumes where it stopped after SIGKILL, reusing the outputs it had cached', async () => {
     const out = path.join(dir, 'killed-runs');
     const db = path.join(out, 'runs.db');
@@ -333,9 +319,8 @@ describe.skipIf(!existsSync(FACES_DEV))('a killed run', () => {
       return rows >= 2 && cached > rows;
     };
     while (!(await midway()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    victim.kill();
-    const killed = await victim.done;
-    expect(killed.signal).toBe('SIGKILL');
+    await victim.kill('SIGKILL');
+    expect((await victim.exited).signal).toBe('SIGKILL');
 
     const before = storedRows(db);
     expect(before).toBeGreaterThanOrEqual(2);
@@ -346,7 +331,8 @@ describe.skipIf(!existsSync(FACES_DEV))('a killed run', () => {
     expect(cachedBefore.size).toBeGreaterThanOrEqual(before);
     expect(cachedBefore.size).toBeLessThanOrEqual(before + 1);
 
-    const rerun = await runChild(args).done;
+    const again = runChild(args);
+    const rerun = { ...(await again.exited), stderr: again.stderr() };
     expect(rerun.code).toBe(EXIT.OK);
     expect(rerun.stderr).toMatch(
       new RegExp(`resumed run killed-\\d{8}T\\d{6}: ${before} results were already scored`),

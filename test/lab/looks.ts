@@ -3,7 +3,7 @@
  * built-in looks over a parameter grid against a baseline, on ten faces-dev portraits, gated
  * per gender, per age band and on the gender gap.
  */
-import { FACES_DEV } from '../paths.js';
+import { FACES_DEV } from '../support/paths.js';
 
 /** Five women and five men; age bands 60+ x4, 40-59 x5, 20-39 x1 (too few to gate). */
 export const TEN = [

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import { FACES_DEV } from '../paths.js';
+import { FACES_DEV } from '../support/paths.js';
 
 export interface MetricCase {
   name: string;

@@ -8,7 +8,7 @@ import sharp, { type Stats } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/serve/http/api-keys.js';
 import { inputKey, resultKey } from '../../src/serve/storage/blob-store.js';
-import { backendMatrix } from './backends.js';
+import { backendMatrix } from '../support/backends.js';
 import {
   blobFiles,
   blobKeys,
@@ -24,9 +24,12 @@ import {
   waitFor,
   waitForJob,
   type TestServer,
-} from './harness.js';
+} from '../support/server.js';
+import { stopScaleOutServices } from '../support/services.js';
 
 const JOB_ID = /^[A-Za-z0-9_-]{22}$/;
+
+afterAll(stopScaleOutServices);
 
 for (const { backend, available } of await backendMatrix()) {
   describe.skipIf(!available)(`serve API on ${backend.name}`, () => {

@@ -3,13 +3,11 @@
  * mid-upload, a worker killed mid-job, the server itself killed with jobs queued, a job past
  * its time limit, a job cancelled while it runs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../paths.js';
-import { backendMatrix, type BackendCase } from './backends.js';
+import { backendMatrix, type BackendCase } from '../support/backends.js';
 import {
   blobFiles,
   blobKeys,
@@ -22,7 +20,9 @@ import {
   waitFor,
   waitForJob,
   type TestServer,
-} from './harness.js';
+} from '../support/server.js';
+import { stopScaleOutServices } from '../support/services.js';
+import { SERVING, spawnCli, type CliProcess } from '../support/spawn-cli.js';
 
 /**
  * The slow filter upscaled to `side` px: at 2800 a job runs a few seconds here, long enough to
@@ -46,6 +46,8 @@ async function runningJob(t: TestServer): Promise<string> {
   await waitForJob(t.url, id, { until: (job) => job.status === 'running' });
   return id;
 }
+
+afterAll(stopScaleOutServices);
 
 for (const { backend, available } of await backendMatrix()) {
   describe.skipIf(!available)(`serve faults on ${backend.name}`, () => {
@@ -117,7 +119,7 @@ for (const { backend, available } of await backendMatrix()) {
         expect(supervisor.pids[0]).not.toBe(pid);
         const metrics = (await call(`${t.url}/metrics`)).body as string;
         expect(metrics).toMatch(/^filterlab_worker_restarts_total 1$/m);
-      });
+      }, 120_000); // the retry wait above (90 s) must end before the test does
 
       it('cancels a running job: it ends cancelled and its worker moves on', async () => {
         const id = await runningJob(t);
@@ -183,20 +185,19 @@ for (const { backend, available } of await backendMatrix()) {
           }
         });
         await waitFor(async () => (accepted.length >= 9 ? true : undefined));
-        first.child.kill('SIGKILL');
-        await first.exited;
+        await first.kill('SIGKILL');
         killed = true;
         await Promise.all(clients);
 
         const second = await serveChild(dataDir, 1, env);
         try {
           for (const id of accepted) {
-            const job = await waitForJob(second.url, id, { timeoutMs: 60_000 });
+            const job = await waitForJob(second.url, id);
             expect(job.status, `job ${id}`).toBe('succeeded');
           }
         } finally {
-          second.child.kill('SIGTERM');
-          await second.exited;
+          await second.kill();
+          await rm(dataDir, { recursive: true, force: true });
         }
       });
     });
@@ -223,32 +224,9 @@ async function serveChild(
   dataDir: string,
   workers: number,
   env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/bin.ts',
-      'serve',
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-      '--workers',
-      String(workers),
-    ],
-    { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /^filterlab serving (http:\/\/\S+)/m.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening`)));
+): Promise<CliProcess & { url: string }> {
+  const proc = spawnCli(['serve', '--port', '0', '--data', dataDir, '--workers', String(workers)], {
+    env,
   });
-  return { child, url, exited };
+  return { ...proc, url: (await proc.ready(SERVING))[1]! };
 }

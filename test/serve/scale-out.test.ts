@@ -3,19 +3,21 @@
  * separate `filterlab serve --no-workers` and `filterlab worker` processes (from source, via tsx).
  * Skipped where redis-server is not installed (.ci/run installs it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../paths.js';
-import { createJob, jpeg, slowFilterDir, tempDir, waitFor, waitForJob } from './harness.js';
-import { hasRedisServer, runningServices, scaleOutConfig, scaleOutServices } from './services.js';
+import { createJob, jpeg, slowFilterDir, tempDir, waitFor, waitForJob } from '../support/server.js';
+import {
+  hasRedisServer,
+  runningServices,
+  scaleOutConfig,
+  scaleOutServices,
+  stopScaleOutServices,
+} from '../support/services.js';
+import { SERVING, spawnCli, WORKER_READY, type CliProcess } from '../support/spawn-cli.js';
 
-interface Proc {
-  child: ChildProcess;
-  exited: Promise<void>;
+interface Proc extends CliProcess {
   url?: string;
-  kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 const available = hasRedisServer();
@@ -35,6 +37,8 @@ describe.skipIf(!available)('scale-out: Redis queue, S3 storage, separate proces
 
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await stopScaleOutServices();
   });
 
   /** A fresh namespace per test: its own queue keys and bucket prefix. */
@@ -52,36 +56,12 @@ describe.skipIf(!available)('scale-out: Redis queue, S3 storage, separate proces
     return env;
   }
 
-  function start(args: string[], waitForUrl: boolean): Promise<Proc> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const proc: Proc = {
-      child,
-      exited,
-      async kill(signal = 'SIGTERM') {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        await exited;
-      },
-    };
+  async function start(args: string[], waitForUrl: boolean): Promise<Proc> {
+    const proc: Proc = spawnCli(args, { env });
     procs.push(proc);
-    return new Promise((resolve, reject) => {
-      let out = '';
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString();
-        const url = /^filterlab serving (http:\/\/\S+)/m.exec(out)?.[1];
-        if (waitForUrl && url) resolve({ ...proc, url });
-        if (!waitForUrl && /worker ready|worker started/.test(out)) resolve(proc);
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) =>
-        reject(new Error(`filterlab ${args[0]} exited (${code}) before it was ready:\n${out}`)),
-      );
-    });
+    if (waitForUrl) proc.url = (await proc.ready(SERVING))[1];
+    else await proc.ready(WORKER_READY);
+    return proc;
   }
 
   const api = () =>
@@ -105,7 +85,7 @@ describe.skipIf(!available)('scale-out: Redis queue, S3 storage, separate proces
     const job = await waitForJob(a.url!, id, { timeoutMs: 90_000 });
     expect(job.status).toBe('succeeded');
     await Promise.all([a.kill(), w2.kill()]);
-  });
+  }, 120_000); // the recovery wait above (90 s) must end before the test does
 
   it('loses no queued job when Redis restarts (append-only persistence)', async () => {
     freshEnv();
@@ -124,8 +104,7 @@ describe.skipIf(!available)('scale-out: Redis queue, S3 storage, separate proces
     await redis.stop();
     await redis.restart();
     const w = await worker();
-    for (const id of ids)
-      expect((await waitForJob(a.url!, id, { timeoutMs: 60_000 })).status).toBe('succeeded');
+    for (const id of ids) expect((await waitForJob(a.url!, id)).status).toBe('succeeded');
     await Promise.all([a.kill(), w.kill()]);
   });
 

@@ -1,8 +1,11 @@
 /* global EventSource, FormData, XMLHttpRequest, clearTimeout, fetch, setTimeout -- browser globals: this folder runs in the browser, not in Node */
 /**
- * The filterlab HTTP API as the web app uses it. Same origin, open mode: the browser sends no
- * key, so EventSource and <img src> can reach the job's URLs directly.
+ * The filterlab HTTP API as the web app uses it. Same origin: in open mode the browser sends no
+ * key, in key mode a session cookie (session.js), so EventSource and <img src> can reach the
+ * job's URLs directly.
  */
+
+import { logIn } from './session.js';
 
 /** An error the server answered with ({ error: { code, message } }), or a network failure. */
 export class ApiError extends Error {
@@ -48,6 +51,7 @@ async function getJson(url, init = {}) {
   } catch {
     throw new ApiError(0, 'NETWORK', NETWORK_MESSAGE, undefined);
   }
+  if (res.status === 401 && (await logIn())) return getJson(url, init); // key mode: see session.js
   const text = await res.text();
   if (!res.ok) throw errorFromBody(res.status, text, res.headers.get('retry-after'));
   return text ? JSON.parse(text) : undefined;

@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV, FIXTURE_MODELS } from '../../../test/paths.js';
+import { FACES_DEV, FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../../core/context.js';
 import { writeManifest } from '../../core/models/manifest.js';
 import { attr, GraphBuilder } from '../../core/onnx/graph-builder.js';

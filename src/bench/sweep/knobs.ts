@@ -16,7 +16,7 @@ import type { z } from 'zod';
 import { FilterlabError } from '../../core/errors.js';
 import { resolveParams } from '../../core/filters/params.js';
 import type { FilterSpec, StepSpec } from '../../core/filters/spec.js';
-import { defaultSteps } from '../../core/steps/builtin.js';
+import { defaultSteps } from '../../core/filters/builtin-steps.js';
 import type { StepRegistry } from '../../core/steps/registry.js';
 import { PRECISIONS, type Precision } from '../optimize/optimize-model.js';
 

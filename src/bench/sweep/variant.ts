@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import { writeAtomic } from '../../core/filters/apply.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 import type { LoadedSpec } from '../../core/filters/load.js';
 import { validateSpec } from '../../core/filters/load.js';
 import type { FilterSpec, StepSpec } from '../../core/filters/spec.js';

@@ -14,7 +14,7 @@ import { sweepTable } from '../../bench/sweep/sweep-table.js';
 import { writeVariant } from '../../bench/sweep/variant.js';
 import { createContext, disposeContext, type Context } from '../../core/context.js';
 import { FilterlabError } from '../../core/errors.js';
-import { writeAtomic } from '../../core/filters/apply.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 import { loadFilter, type LoadedSpec } from '../../core/filters/load.js';
 import { EXIT } from '../exit-codes.js';
 import { collect, intOption, numberList, type Io } from '../io.js';

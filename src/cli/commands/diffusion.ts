@@ -24,7 +24,7 @@ import { VAE_CHOICES, type VaeChoice } from '../../core/diffusion/vae-codec.js';
 import { parseSchedulerConfigText } from '../../core/diffusion/schedulers/config.js';
 import { schedulerNames } from '../../core/diffusion/schedulers/registry.js';
 import { FilterlabError } from '../../core/errors.js';
-import { writeAtomic } from '../../core/filters/apply.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 import { readImage } from '../../core/image/decode.js';
 import { encodeImage } from '../../core/image/encode.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../core/image/formats.js';

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { FilterlabError } from '../../core/errors.js';
@@ -15,6 +14,7 @@ import { mainFaceIndex, type Face } from '../../core/faces/face.js';
 import { readImage } from '../../core/image/decode.js';
 import { encodeMask } from '../../core/image/encode.js';
 import type { OutputFormat } from '../../core/image/formats.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 import type { Io } from '../io.js';
 
 interface DetectFlags {
@@ -152,14 +152,7 @@ async function segment(
   const out = flags.out ?? `${path.parse(file).name}-person.png`;
   const format = maskFormat(out);
   const mask = await segmentPerson(models, image);
-  try {
-    await writeFile(out, await encodeMask(mask, { format }));
-  } catch (cause) {
-    throw new FilterlabError('FL_ERR_IO', `Expected to write the mask to ${out} but could not`, {
-      cause,
-      details: { file: out },
-    });
-  }
+  await writeAtomic(out, await encodeMask(mask, { format }));
   const personShare = mask.data.reduce((s, v) => s + v, 0) / mask.data.length;
   if (flags.json) {
     io.out(JSON.stringify({ out, width: mask.width, height: mask.height, personShare }));

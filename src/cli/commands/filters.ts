@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { listBuiltinSpecs, loadFilter } from '../../core/filters/load.js';
 import { filterSpecJsonSchema } from '../../core/filters/spec.js';
-import { defaultSteps } from '../../core/steps/builtin.js';
+import { defaultSteps } from '../../core/filters/builtin-steps.js';
 import type { Io } from '../io.js';
 
 export function registerFilters(program: Command, io: Io): void {

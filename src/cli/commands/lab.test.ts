@@ -1,10 +1,9 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../../../test/cli.js';
-import { FACES_DEV } from '../../../test/paths.js';
+import { cli } from '../../../test/support/cli.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { blurImage } from '../../core/image/blur.js';
 import { readImage } from '../../core/image/decode.js';
 import { encodeImage } from '../../core/image/encode.js';
@@ -53,7 +52,7 @@ describe('filterlab metrics ciede2000', () => {
   });
 });
 
-describe.skipIf(!existsSync(FACES_DEV))('filterlab metrics on photos', () => {
+describe('filterlab metrics on photos', () => {
   it('ssim --json: SSIM, PSNR and MSE, as the library computes them', async () => {
     const { image } = await readImage(PORTRAIT);
     const blurred = await savePng('blurred.png', blurImage(image, 2));
@@ -114,7 +113,7 @@ describe.skipIf(!existsSync(FACES_DEV))('filterlab metrics on photos', () => {
   });
 });
 
-describe.skipIf(!existsSync(FACES_DEV))('filterlab dataset info', () => {
+describe('filterlab dataset info', () => {
   it('prints counts per slice', async () => {
     const r = await cli('dataset', 'info', FACES_DEV);
     expect(r.code).toBe(EXIT.OK);

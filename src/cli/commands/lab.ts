@@ -13,6 +13,7 @@ import { sharpness } from '../../lab/metrics/sharpness.js';
 import { skinShift } from '../../lab/metrics/skin-shift.js';
 import { ssim } from '../../lab/metrics/ssim.js';
 import { fmt } from '../../lab/report/html-report.js';
+import { writeContactSheet } from '../../lab/report/contact-sheet.js';
 import { runExperiment } from '../../lab/run/runner.js';
 import { FilterlabError } from '../../core/errors.js';
 import { resizeImage } from '../../core/image/resize.js';
@@ -44,6 +45,7 @@ export function registerLab(program: Command, io: Io): void {
     .option('--data <dir>', 'server data folder (for the sqlite queue and local storage)')
     .option('--json', 'print the verdict as JSON', false)
     .option('--no-progress', 'no progress bar')
+    .option('--contact-sheet <file.png>', 'also write input | each filter for up to 12 photos')
     .action(
       async (
         file: string,
@@ -55,9 +57,12 @@ export function registerLab(program: Command, io: Io): void {
           queue?: string;
           storage?: string;
           data?: string;
+          contactSheet?: string;
         },
       ) => {
         const loaded = await loadExperiment(file);
+        if (flags.contactSheet)
+          io.err(`contact sheet: ${(await writeContactSheet(loaded, flags.contactSheet)).index}`);
         let bar: ProgressBar | undefined;
         let phase = '';
         const sharded = Boolean(flags.queue ?? flags.storage ?? flags.data);

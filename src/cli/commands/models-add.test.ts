@@ -2,8 +2,8 @@ import { cp, lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../../../test/cli.js';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { cli } from '../../../test/support/cli.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { EXIT } from '../exit-codes.js';
 
 let dir: string;

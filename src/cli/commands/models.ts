@@ -5,6 +5,7 @@ import { pullModel } from '../../core/models/pull.js';
 import { ImageIoSchema } from '../../core/models/manifest.js';
 import { FilterlabError } from '../../core/errors.js';
 import { defaultModelsDir } from '../../core/models/store.js';
+import { parseWith } from '../../core/util/parse-with.js';
 import { EXIT } from '../exit-codes.js';
 import { registerModelsOptimize } from './models-optimize.js';
 import type { Io } from '../io.js';
@@ -142,11 +143,5 @@ function parseIo(text: string) {
       `Expected JSON for --io but received ${JSON.stringify(text)}`,
     );
   }
-  const result = ImageIoSchema.safeParse(json);
-  if (!result.success)
-    throw new FilterlabError(
-      'FL_ERR_INVALID_ARGUMENT',
-      `Invalid --io: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  return result.data;
+  return parseWith(ImageIoSchema, json, 'FL_ERR_INVALID_ARGUMENT', 'Invalid --io');
 }

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import {
   configFromEnv,
   dataPath,
+  hoursToMs,
+  isLoopback,
   openMode,
   parseServerConfig,
   type ServerConfigInput,
@@ -19,8 +21,17 @@ interface ServeFlags {
   queue?: string;
   storage?: string;
   open?: boolean;
+  openPublic?: boolean;
   filters: string[];
-  retentionHours?: number;
+  retentionHours?: string;
+}
+
+interface KeyCreateFlags {
+  name: string;
+  data?: string;
+  rate?: number;
+  quota?: number;
+  maxPriority?: number;
 }
 
 function configFrom(flags: ServeFlags): ServerConfigInput {
@@ -38,7 +49,10 @@ function configFrom(flags: ServeFlags): ServerConfigInput {
     ...(flags.storage ? { storage: flags.storage } : {}),
     ...(flags.open !== undefined ? { open: flags.open } : {}),
     ...(flags.filters.length ? { filtersDirs: flags.filters } : {}),
-    ...(flags.retentionHours ? { retentionMs: flags.retentionHours * 3_600_000 } : {}),
+    ...(flags.openPublic ? { openPublic: true } : {}),
+    ...(flags.retentionHours !== undefined
+      ? { retentionMs: hoursToMs(flags.retentionHours, '--retention-hours') }
+      : {}),
   };
 }
 
@@ -63,13 +77,17 @@ export function registerServe(program: Command, io: Io): void {
       .option('--workers <n>', 'worker processes to start', intOption)
       .option('--no-workers', 'HTTP only: workers run elsewhere (`filterlab worker`)')
       .option('--open', 'no API key needed (default only on a loopback address)')
+      .option('--open-public', 'allow --open on a non-loopback address ($FILTERLAB_OPEN_PUBLIC=1)')
       .option(
         '--retention-hours <n>',
-        'delete uploads and results after this many hours (default 24)',
-        Number,
+        'delete uploads and results after this many hours, e.g. 24 or 0.5 (default 24)',
       ),
   ).action(async (flags: ServeFlags) => {
     const server = await startServer(configFrom(flags));
+    if (openMode(server.config) && !isLoopback(server.config.host))
+      io.err(
+        `WARNING: open mode on ${server.config.host}: anyone who reaches this address can upload photos and read lab reports without an API key`,
+      );
     io.out(
       `filterlab serving ${server.url} (${openMode(server.config) ? 'open mode: no API key needed' : 'API keys required'}; ${server.config.workers} worker${server.config.workers === 1 ? '' : 's'}; data in ${dataPath(server.config)})`,
     );
@@ -86,14 +104,21 @@ export function registerServe(program: Command, io: Io): void {
 
   const keys = program
     .command('keys')
-    .description('API keys of the server (stored hashed in <data>/api-keys.json)');
+    .description(
+      'API keys of the server (stored as keyed hashes in <data>/api-keys.json, mode 0600)',
+    );
   keys
     .command('create')
     .requiredOption('--name <name>', 'who the key is for')
     .option('--data <dir>', 'data folder')
     .option('--rate <n>', 'requests per minute', intOption)
     .option('--quota <n>', 'jobs per day', intOption)
-    .action(async (flags: { name: string; data?: string; rate?: number; quota?: number }) => {
+    .option(
+      '--max-priority <n>',
+      'highest job priority the key may ask for, -10..10 (default 0)',
+      intOption,
+    )
+    .action(async (flags: KeyCreateFlags) => {
       const config = parseServerConfig(
         configFrom({ filters: [], ...(flags.data ? { data: flags.data } : {}) }),
       );
@@ -101,6 +126,7 @@ export function registerServe(program: Command, io: Io): void {
       const { key, entry } = await store.create(flags.name, {
         ...(flags.rate ? { rateLimitPerMinute: flags.rate } : {}),
         ...(flags.quota ? { quotaPerDay: flags.quota } : {}),
+        ...(flags.maxPriority !== undefined ? { maxPriority: flags.maxPriority } : {}),
       });
       io.out(key);
       io.err(`created key ${entry.id} for ${entry.name}; it is shown only now`);

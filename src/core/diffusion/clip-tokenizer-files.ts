@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith } from '../util/parse-with.js';
 
 /**
  * Reading a CLIP tokenizer from the files of a diffusers `tokenizer/` folder: the `tokenizers`
@@ -60,7 +60,12 @@ export function sourceFromTokenizerJson(
   json: unknown,
   special: ClipSpecialTokens = {},
 ): ClipTokenizerSource {
-  const parsed = parseWith(TokenizerJsonSchema, json, 'tokenizer.json');
+  const parsed = parseWith(
+    TokenizerJsonSchema,
+    json,
+    'FL_ERR_DIFFUSION_LAYOUT',
+    'Invalid tokenizer.json',
+  );
   const vocab = new Map(Object.entries(parsed.model.vocab));
   for (const added of parsed.added_tokens ?? []) vocab.set(added.content, added.id);
   const merges = parsed.model.merges.map((m) => (typeof m === 'string' ? splitMerge(m) : m));
@@ -74,7 +79,7 @@ export function sourceFromVocabAndMerges(
   mergesText: string,
   special: ClipSpecialTokens = {},
 ): ClipTokenizerSource {
-  const parsed = parseWith(VocabSchema, vocab, 'vocab.json');
+  const parsed = parseWith(VocabSchema, vocab, 'FL_ERR_DIFFUSION_LAYOUT', 'Invalid vocab.json');
   const lines = mergesText
     .trim()
     .split('\n')
@@ -134,7 +139,12 @@ async function readSpecialTokens(dir: string): Promise<ClipSpecialTokens> {
   for (const file of ['tokenizer_config.json', 'special_tokens_map.json']) {
     const text = await readOptional(path.join(dir, file));
     if (text === undefined) continue;
-    const parsed = parseWith(SpecialTokensSchema, parseJson(text, dir, file), file);
+    const parsed = parseWith(
+      SpecialTokensSchema,
+      parseJson(text, dir, file),
+      'FL_ERR_DIFFUSION_LAYOUT',
+      `Invalid ${file}`,
+    );
     if (parsed.bos_token) special.bosToken = parsed.bos_token;
     if (parsed.eos_token) special.eosToken = parsed.eos_token;
     if (parsed.unk_token) special.unkToken = parsed.unk_token;
@@ -167,18 +177,4 @@ function parseJson(text: string, dir: string, file: string): unknown {
       { cause: error },
     );
   }
-}
-
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, file: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_DIFFUSION_LAYOUT',
-      `Invalid ${file}: ${formatZodError(result.error)}`,
-      {
-        cause: result.error,
-      },
-    );
-  }
-  return result.data;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { FaceModels } from '../faces/face-models.js';
 import { readImage } from '../image/decode.js';
 import { createImage, type Image } from '../image/image.js';

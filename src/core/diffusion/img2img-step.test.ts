@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV, FIXTURE_MODELS, REPO_ROOT } from '../../../test/paths.js';
+import { FACES_DEV, FIXTURE_MODELS, REPO_ROOT } from '../../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../context.js';
 import { compile } from '../filters/compile.js';
 import { listBuiltinSpecs, loadSpecFile, validateSpec } from '../filters/load.js';
@@ -12,8 +12,8 @@ import { encodeMask } from '../image/encode.js';
 import { createMask, type Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { ModelStore } from '../models/store.js';
-import { errorOf } from '../../../test/error-of.js';
-import { maxAbsDiff } from '../../../test/max-abs-diff.js';
+import { errorOf } from '../../../test/support/error-of.js';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff.js';
 
 /**
  * The diffusion steps in filter specs, compiled with compile() and run on a faces-dev photo,

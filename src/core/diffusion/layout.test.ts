@@ -9,11 +9,11 @@ import {
   TINY_DIFFUSION_VARIANTS,
   TINY_VAE_CONFIG,
 } from '../../../scripts/fixtures/tiny-diffusion.js';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { OnnxRuntime } from '../runtime/onnx.js';
 import { readDiffusersLayout } from './layout.js';
 import { StableDiffusionPipeline } from './pipeline.js';
-import { errorOf } from '../../../test/error-of.js';
+import { errorOf } from '../../../test/support/error-of.js';
 
 const TINY = path.join(FIXTURE_MODELS, 'tiny-sd');
 const VARIANT = TINY_DIFFUSION_VARIANTS[0]!;

@@ -1,8 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith as parseSchema } from '../util/parse-with.js';
+import { readText as readTextFile } from '../util/read-file.js';
 import { parseSchedulerConfigText } from './schedulers/config.js';
 import type { SizeGrid } from './working-size.js';
 
@@ -312,17 +313,7 @@ async function readVaeSettings(dir: string, warnings: string[]): Promise<VaeSett
 }
 
 async function readText(dir: string, file: string): Promise<string> {
-  try {
-    return await readFile(path.join(dir, file), 'utf8');
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_IO',
-      `Could not read ${path.join(dir, file)}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
+  return readTextFile(path.join(dir, file), 'a file of the diffusers folder');
 }
 
 async function readJson(dir: string, file: string): Promise<unknown> {
@@ -354,11 +345,13 @@ function parseWith<S extends z.ZodType>(
   dir: string,
   file: string,
 ): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw layoutError(dir, `Invalid ${path.join(dir, file)}: ${formatZodError(result.error)}`);
-  }
-  return result.data;
+  return parseSchema(
+    schema,
+    value ?? {},
+    'FL_ERR_DIFFUSION_LAYOUT',
+    `Invalid ${path.join(dir, file)}`,
+    { details: { dir } },
+  );
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { createImage, createMask, type Image } from '../image/image.js';
 import { createRng } from '../rng.js';
 import { OnnxRuntime } from '../runtime/onnx.js';
@@ -10,7 +10,7 @@ import { ClipTokenizer } from './clip-tokenizer.js';
 import { closenessScore, rankCandidates } from './best-of.js';
 import { StableDiffusionPipeline, type DiffusionRequest } from './pipeline.js';
 import { describeSchedule } from './schedule-command.js';
-import { errorOf } from '../../../test/error-of.js';
+import { errorOf } from '../../../test/support/error-of.js';
 
 /**
  * End-to-end runs of the real pipeline on the tiny diffusers-layout fixtures

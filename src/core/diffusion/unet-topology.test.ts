@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf } from '../../../test/error-of.js';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { errorOf } from '../../../test/support/error-of.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { createImage } from '../image/image.js';
 import { OnnxRuntime } from '../runtime/onnx.js';
 import { float32 } from '../tensor/tensor.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import type { Image } from '../image/image.js';
 import { listFacesDev, loadPhoto } from './__fixtures__/faces-dev.js';
 import { alignFace, alignmentMap, fitSimilarity, pasteFace, pasteMask } from './face-align.js';

@@ -3,9 +3,8 @@
  * needs once, and works in the input image's pixel coordinates.
  */
 import type { Image, Mask } from '../image/image.js';
-import type { AttributeEstimate } from './face-attributes.js';
 import type { DetectFacesOptions } from './face-detector.js';
-import type { Face } from './face.js';
+import type { AttributeEstimate, Face } from './face.js';
 import type { FaceMeshResult } from './face-mesh.js';
 import type { FaceModels } from './face-models.js';
 

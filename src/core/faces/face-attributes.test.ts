@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { listFacesDev, loadPhoto } from './__fixtures__/faces-dev.js';
 import { detectFaces, estimateAttributes } from './face-analysis.js';
 import { FaceModels } from './face-models.js';

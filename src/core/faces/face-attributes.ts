@@ -9,17 +9,8 @@
  */
 import type { Image } from '../image/image.js';
 import type { TfjsModel, TfjsRuntime } from '../runtime/tfjs.js';
-import type { Face } from './face.js';
+import type { AttributeEstimate, Face } from './face.js';
 import { floatOutput, runOnAlignedFace, type AlignedCropSpec } from './model-io.js';
-
-export interface AttributeEstimate {
-  /** Estimated apparent age in years. */
-  ageEstimate: number;
-  /** Estimated probability that the face would be perceived as female, in [0, 1]. */
-  femaleEstimate: number;
-  /** 'F' or 'M' from femaleEstimate, or undefined when the model is unsure (0.35-0.65). */
-  genderEstimate: 'F' | 'M' | undefined;
-}
 
 export interface AttributeSpec extends AlignedCropSpec {
   file: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { listFacesDev, loadPhoto, type FacesDevPhoto } from './__fixtures__/faces-dev.js';
 import { detectFaces } from './face-analysis.js';
 import { FaceModels } from './face-models.js';

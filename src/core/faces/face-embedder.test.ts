@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import type { Image } from '../image/image.js';
 import { listFacesDev, loadPhoto, mildEdits } from './__fixtures__/faces-dev.js';
 import { detectFaces, embedFace, faceLandmarks } from './face-analysis.js';

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Point3 } from './face.js';
+import { circleFace } from './__fixtures__/synthetic-portrait.js';
 import { faceOvalMask } from './face-oval-mask.js';
-import { MESH } from './mesh-indices.js';
-
-/** 468 landmarks whose face oval is a circle of radius r around (cx, cy). */
-function circleFace(cx: number, cy: number, r: number): { landmarks: Point3[] } {
-  const landmarks: Point3[] = Array.from({ length: 468 }, () => [cx, cy, 0]);
-  const n = MESH.faceOval.length;
-  MESH.faceOval.forEach((id, k) => {
-    const a = (2 * Math.PI * k) / n;
-    landmarks[id] = [cx + r * Math.sin(a), cy - r * Math.cos(a), 0];
-  });
-  return { landmarks };
-}
 
 const at = (m: { width: number; data: Float32Array }, x: number, y: number) =>
   m.data[y * m.width + x]!;

@@ -1,5 +1,3 @@
-import type { AttributeEstimate } from './face-attributes.js';
-
 /**
  * A detected face, in the pixel coordinates of the image it was found in. Coordinates are
  * continuous: the image spans [0, width] x [0, height], pixel i has its centre at i + 0.5.
@@ -25,6 +23,16 @@ export interface Face {
   embedding?: Float32Array;
   /** Apparent age and gender ESTIMATES (face.attributes), for auto-tagging datasets only. */
   attributes?: AttributeEstimate;
+}
+
+/** What an attribute model estimates from a face (see face-attributes.ts). */
+export interface AttributeEstimate {
+  /** Estimated apparent age in years. */
+  ageEstimate: number;
+  /** Estimated probability that the face would be perceived as female, in [0, 1]. */
+  femaleEstimate: number;
+  /** 'F' or 'M' from femaleEstimate, or undefined when the model is unsure (0.35-0.65). */
+  genderEstimate: 'F' | 'M' | undefined;
 }
 
 /** Index of each BlazeFace keypoint in Face.keypoints. */

@@ -1,4 +1,4 @@
-export type { Box, Face, KeypointName, Point, Point3 } from './face.js';
+export type { AttributeEstimate, Box, Face, KeypointName, Point, Point3 } from './face.js';
 export { KEYPOINT, boxIou, faceRoll, mainFaceIndex, scaleFaces } from './face.js';
 export {
   FaceModels,
@@ -32,11 +32,7 @@ export {
 } from './face-embedder.js';
 export { MESH_POINTS, type FaceMeshResult } from './face-mesh.js';
 export { SEGMENTER_SPECS, type SegmenterName } from './person-segmenter.js';
-export {
-  ATTRIBUTE_SPECS,
-  type AttributeEstimate,
-  type AttributeModelName,
-} from './face-attributes.js';
+export { ATTRIBUTE_SPECS, type AttributeModelName } from './face-attributes.js';
 export {
   AlignOptionsSchema,
   PasteOptionsSchema,

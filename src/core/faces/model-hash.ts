@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
+import { readBytes } from '../util/read-file.js';
 
 const ModelJsonSchema = z.looseObject({
   weightsManifest: z.array(z.looseObject({ paths: z.array(z.string()) })).default([]),
@@ -14,7 +14,7 @@ const ModelJsonSchema = z.looseObject({
  */
 export async function hashTfjsModel(modelJson: string): Promise<string> {
   const hash = createHash('sha256');
-  const text = await read(modelJson);
+  const text = await readModelFile(modelJson);
   hash.update(text);
   let manifest: z.infer<typeof ModelJsonSchema>;
   try {
@@ -29,19 +29,10 @@ export async function hashTfjsModel(modelJson: string): Promise<string> {
   for (const group of manifest.weightsManifest) {
     for (const shard of group.paths) {
       hash.update(`\n${shard}\n`);
-      hash.update(await read(path.join(path.dirname(modelJson), shard)));
+      hash.update(await readModelFile(path.join(path.dirname(modelJson), shard)));
     }
   }
   return hash.digest('hex');
 }
 
-async function read(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (cause) {
-    throw new FilterlabError('FL_ERR_MODEL_LOAD', `Expected a readable model file at ${file}`, {
-      cause,
-      details: { file },
-    });
-  }
-}
+const readModelFile = (file: string) => readBytes(file, 'a model file', 'FL_ERR_MODEL_LOAD');

@@ -2,11 +2,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { createContext } from '../context.js';
 import { probeImage } from '../image/encode.js';
 import { compile, type Runner } from './compile.js';
-import { applyToBytes, applyToFile, writeAtomic } from './apply.js';
+import { applyToBytes, applyToFile } from './apply.js';
 import { loadFilter } from './load.js';
 
 describe('applyToFile', () => {
@@ -78,32 +78,6 @@ describe('applyToFile', () => {
       applyToBytes(runner, bytes, 'upload.jpg', { limits: { maxPixels: 1000 } }),
     ).rejects.toMatchObject({
       code: 'FL_ERR_IMAGE_TOO_LARGE',
-    });
-  });
-});
-
-describe('writeAtomic', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'fl-atomic-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-
-  it('replaces the target in one step and leaves no temporary file', async () => {
-    const target = path.join(dir, 'a', 'b.txt');
-    await writeAtomic(target, 'one');
-    await writeAtomic(target, 'two');
-    expect(await readFile(target, 'utf8')).toBe('two');
-    expect(await readdir(path.dirname(target))).toEqual(['b.txt']);
-  });
-
-  it('reports a folder that cannot be written as FL_ERR_IO naming the file', async () => {
-    const file = path.join(dir, 'plain-file');
-    await writeFile(file, 'x');
-    const target = path.join(file, 'out.jpg');
-    await expect(writeAtomic(target, 'x')).rejects.toMatchObject({
-      code: 'FL_ERR_IO',
-      message: expect.stringContaining(target),
     });
   });
 });

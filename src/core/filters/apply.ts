@@ -1,9 +1,10 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FilterlabError } from '../errors.js';
 import { decodeImage, type DecodeLimits, type ImageInfo } from '../image/decode.js';
 import { encodeImage } from '../image/encode.js';
 import { EXTENSIONS, type OutputFormat } from '../image/formats.js';
+import { writeAtomic } from '../util/atomic-write.js';
+import { readBytes } from '../util/read-file.js';
 import type { OutputMeta, Progress, Runner } from './compile.js';
 
 export interface ApplyOptions {
@@ -91,19 +92,7 @@ export async function applyToFile(
   outDir: string,
   o: ApplyOptions & { outputName?: string; sidecar?: boolean } = {},
 ): Promise<FileResult> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_IO',
-      `Expected a readable file at ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`,
-      {
-        cause,
-        details: { file },
-      },
-    );
-  }
+  const bytes = await readBytes(file, 'a readable file');
   const result = await applyToBytes(runner, bytes, file, o);
   const base = o.outputName ?? path.parse(file).name;
   const output = path.join(outDir, base + EXTENSIONS[result.format]);
@@ -119,21 +108,4 @@ export async function applyToFile(
     });
   }
   return { input: file, output, ...(sidecar ? { sidecar } : {}), result };
-}
-
-export async function writeAtomic(target: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(tmp, data);
-    await rename(tmp, target);
-  } catch (cause) {
-    // under a path that is not a folder, even removing the temporary file fails (ENOTDIR)
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw new FilterlabError(
-      'FL_ERR_IO',
-      `Expected to write ${target} but could not: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
-      { cause, details: { file: target } },
-    );
-  }
 }

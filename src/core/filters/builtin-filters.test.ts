@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { createContext } from '../context.js';
 import { readImage } from '../image/decode.js';
 import type { Image } from '../image/image.js';

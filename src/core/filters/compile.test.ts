@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createContext } from '../context.js';
 import { FILTERLAB_VERSION } from '../version.js';
 import { createImage, type Image } from '../image/image.js';
-import { CORE_STEPS } from '../steps/builtin.js';
+import { CORE_STEPS } from './builtin-steps.js';
 import { StepRegistry } from '../steps/registry.js';
 import { defineStep } from '../steps/step.js';
 import { compile, type Progress } from './compile.js';

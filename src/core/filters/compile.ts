@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
 import { FilterlabError, throwIfAborted, toFilterlabError } from '../errors.js';
 import type { Image } from '../image/image.js';
 import type { InstalledModel } from '../models/store.js';
-import { defaultSteps } from '../steps/builtin.js';
+import { defaultSteps } from './builtin-steps.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { PreparedStep, Requirement, RunState, StepDefinition } from '../steps/step.js';
 import { DEFAULT_OUTPUT, IMAGE, SOURCE, Values, type ValueKind } from '../steps/values.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith } from '../util/parse-with.js';
 import { canonicalJson } from './canonical-json.js';
 import {
   defaultParams,
@@ -18,6 +17,7 @@ import {
 } from './params.js';
 import type { FilterSpec } from './spec.js';
 import { FILTERLAB_VERSION } from '../version.js';
+import { sha256Hex } from '../util/content-hash.js';
 
 export interface Progress {
   /** Overall fraction in [0, 1]. */
@@ -159,12 +159,10 @@ export async function compile(
   }
   if (known.get(IMAGE) !== 'image') throw specError('steps', `must leave an image in "${IMAGE}"`);
 
-  const versionId = createHash('sha256')
-    .update(canonicalJson(spec))
-    .update('\n')
-    .update([...hashes].sort().join('\n'))
-    .digest('hex')
-    .slice(0, 16);
+  const versionId = sha256Hex(canonicalJson(spec), '\n', [...hashes].sort().join('\n')).slice(
+    0,
+    16,
+  );
 
   return new CompiledFilter(spec, versionId, [...requires], compiled, ctx);
 }
@@ -266,17 +264,13 @@ function parseOptions(
   params: ParamValues,
   where: string,
 ): unknown {
-  const result = def.options.safeParse(substituteParams(raw, params));
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_SPEC_INVALID',
-      `${def.type} step: ${formatZodError(result.error, [where])}`,
-      {
-        details: { path: where, step: def.type },
-      },
-    );
-  }
-  return result.data;
+  return parseWith(
+    def.options,
+    substituteParams(raw, params),
+    'FL_ERR_SPEC_INVALID',
+    `${def.type} step`,
+    { path: [where], details: { path: where, step: def.type } },
+  );
 }
 
 /** Every value a parameter's range allows must suit the options it feeds, or some runs would fail. */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../context.js';
 import type { Face, Point3 } from '../faces/face.js';
 import { MESH } from '../faces/mesh-indices.js';

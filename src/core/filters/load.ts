@@ -1,10 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { FilterlabError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
-import { closest } from '../steps/registry.js';
-import { formatZodError } from '../zod-errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { parseWith } from '../util/parse-with.js';
+import { readText } from '../util/read-file.js';
 import { FilterSpecSchema, type FilterSpec } from './spec.js';
 
 export interface LoadedSpec {
@@ -47,31 +48,14 @@ export function validateSpec(data: unknown, source = 'spec'): FilterSpec {
       },
     );
   }
-  const result = FilterSpecSchema.safeParse(data);
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_SPEC_INVALID',
-      `Invalid filter spec ${source}: ${formatZodError(result.error)}`,
-      {
-        details: { file: source },
-      },
-    );
-  }
-  return result.data;
+  return parseWith(FilterSpecSchema, data, 'FL_ERR_SPEC_INVALID', `Invalid filter spec ${source}`, {
+    details: { file: source },
+  });
 }
 
 export async function loadSpecFile(file: string): Promise<LoadedSpec> {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, 'utf8');
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_IO',
-      `Expected a filter spec file at ${abs} but it cannot be read`,
-      { cause },
-    );
-  }
+  const text = await readText(abs, 'a filter spec file');
   return { spec: parseSpec(text, abs), baseDir: path.dirname(abs), source: abs };
 }
 
@@ -97,11 +81,10 @@ export async function loadFilter(ref: string): Promise<LoadedSpec> {
   const found = builtins.find((b) => b.spec.id === ref);
   if (found) return found;
   const ids = builtins.map((b) => b.spec.id);
-  const hint = closest(ref, ids);
   throw new FilterlabError(
     'FL_ERR_UNKNOWN_FILTER',
     `Expected a built-in filter (${ids.join(', ')}) or a spec file path but received ${JSON.stringify(ref)}` +
-      (hint ? ` (did you mean "${hint}"?)` : ''),
+      didYouMean(ref, ids),
     { details: { filter: ref } },
   );
 }

@@ -1,5 +1,5 @@
 import { FilterlabError, describe } from '../errors.js';
-import { closest } from '../steps/registry.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import type { ParamSpec } from './spec.js';
 
 export type ParamValue = number | boolean | string;
@@ -24,11 +24,10 @@ export function resolveParams(
     const spec = specs[name];
     if (!spec) {
       const names = Object.keys(specs);
-      const hint = closest(name, names);
       throw paramError(
         name,
         `Unknown parameter "${name}" for ${filterId}: expected one of ${names.length ? names.join(', ') : '(none: this filter has no parameters)'}` +
-          (hint ? ` (did you mean "${hint}"?)` : ''),
+          didYouMean(name, names),
       );
     }
     values[name] = coerce(name, spec, raw);

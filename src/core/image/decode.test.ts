@@ -3,7 +3,7 @@ import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { FilterlabError, type ErrorCode } from '../errors.js';
 import { decodeImage, inspectImage, readImage } from './decode.js';
 import type { Image } from './image.js';

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { FilterlabError, isFilterlabError } from '../errors.js';
+import { sha256Hex } from '../util/content-hash.js';
+import { readBytes } from '../util/read-file.js';
 import { decodeHeic } from './heic.js';
 import { createImage, imageFromRgb8, type Image } from './image.js';
 import { describeBytes, sniffFormat, type ImageFormat } from './formats.js';
@@ -44,10 +44,6 @@ export interface DecodedImage {
   info: ImageInfo;
 }
 
-export function hashBytes(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 /**
  * Decode any supported photo to upright sRGB float pixels. Format is sniffed from the
  * content; size limits are checked from the header before the full decode, so a small file
@@ -58,7 +54,7 @@ export async function decodeImage(
   options: DecodeOptions = {},
 ): Promise<DecodedImage> {
   const { name, limits, format } = checkUpload(bytes, options);
-  const source = { format, sourceHash: hashBytes(bytes), bytes: bytes.length, name };
+  const source = { format, sourceHash: sha256Hex(bytes), bytes: bytes.length, name };
   if (format !== 'heic') return decodeWithSharp(bytes, source, limits, options);
   // libvips decodes HEIF whose codec its libheif was built with (AV1 in the prebuilt sharp);
   // heic-decode's libheif brings the HEVC decoder that most phone photos need.
@@ -139,19 +135,7 @@ function toFloatImage(data: Buffer, info: OutputInfo, sixteenBit: boolean): Imag
 
 /** Read and decode a file; errors name the file. */
 export async function readImage(file: string, options: DecodeOptions = {}): Promise<DecodedImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_IO',
-      `Expected a readable image file at ${file} but it cannot be read: ${(cause as Error).message}`,
-      {
-        cause,
-        details: { file },
-      },
-    );
-  }
+  const bytes = await readBytes(file, 'a readable image file');
   return decodeImage(bytes, { name: file, ...options });
 }
 

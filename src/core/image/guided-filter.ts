@@ -44,7 +44,7 @@ export function guidedFilter(image: Image, radius: number, eps: number): Image {
 }
 
 /** Mean over the (2r+1)^2 window clipped to the image, by running sums along rows then columns. */
-function boxMean(src: Float32Array, w: number, h: number, r: number): Float32Array {
+export function boxMean(src: Float32Array, w: number, h: number, r: number): Float32Array {
   const rows = new Float32Array(src.length);
   for (let y = 0; y < h; y++) {
     const row = y * w;

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf } from '../../../test/error-of.js';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { errorOf } from '../../../test/support/error-of.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { parseHfRef, pullHfSnapshot } from './hf-pull.js';
 import { ModelStore } from './store.js';
 

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { FilterlabError } from '../errors.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith } from '../util/parse-with.js';
+import { readText } from '../util/read-file.js';
+import { sha256Hex } from '../util/content-hash.js';
 
 export const MANIFEST_FILE = 'model.json';
 
@@ -84,40 +86,23 @@ export type ModelManifestInput = z.input<typeof ModelManifestSchema>;
 
 /** A model's identity: the hash of its files' hashes, in path order. */
 export function modelHash(manifest: Pick<ModelManifest, 'files'>): string {
-  const h = createHash('sha256');
-  for (const f of [...manifest.files].sort((a, b) => a.path.localeCompare(b.path))) {
-    h.update(`${f.path}\0${f.sha256}\n`);
-  }
-  return h.digest('hex');
+  const files = [...manifest.files].sort((a, b) => a.path.localeCompare(b.path));
+  return sha256Hex(...files.map((f) => `${f.path}\0${f.sha256}\n`));
 }
 
 export function parseManifest(value: unknown, source: string): ModelManifest {
-  const result = ModelManifestSchema.safeParse(value);
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_MODEL_MANIFEST',
-      `Invalid model manifest ${source}: ${formatZodError(result.error)}`,
-      { details: { file: source } },
-    );
-  }
-  return result.data;
+  return parseWith(
+    ModelManifestSchema,
+    value,
+    'FL_ERR_MODEL_MANIFEST',
+    `Invalid model manifest ${source}`,
+    { details: { file: source } },
+  );
 }
 
 export async function readManifest(dir: string): Promise<ModelManifest> {
   const file = path.join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_MODEL_MANIFEST',
-      `Expected a model manifest at ${file} but it cannot be read`,
-      {
-        cause,
-        details: { file },
-      },
-    );
-  }
+  const text = await readText(file, 'a model manifest', 'FL_ERR_MODEL_MANIFEST');
   let json: unknown;
   try {
     json = JSON.parse(text);

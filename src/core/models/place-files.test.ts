@@ -2,7 +2,7 @@ import { cp, lstat, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { ModelStore } from './store.js';
 
 /** `models add --move / --link` on a diffusers folder, hashed once. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { modelHash, readManifest } from '../models/manifest.js';
 import { float32 } from '../tensor/tensor.js';
 import { OnnxRuntime } from './onnx.js';

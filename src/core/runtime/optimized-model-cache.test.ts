@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { float32, type Tensor } from '../tensor/tensor.js';
 import { OnnxRuntime, ORT_VERSION } from './onnx.js';
 import { cacheKeyName } from './optimized-model-cache.js';

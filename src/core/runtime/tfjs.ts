@@ -9,7 +9,6 @@
  * Node (tensorflow/tfjs#3830) and forcing it fails to start workers. XNNPACK therefore runs
  * on one thread; parallelism comes from running several processes.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,7 +17,8 @@ import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
 import { FilterlabError, throwIfAborted } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { formatZodError } from '../zod-errors.js';
+import { parseWith } from '../util/parse-with.js';
+import { readBytes, readText } from '../util/read-file.js';
 
 export interface TfjsRuntimeOptions {
   /** Folder holding tfjs-backend-wasm*.wasm; default: the installed package's dist folder. */
@@ -291,27 +291,24 @@ const modelJsonSchema = z
 function fileHandler(file: string): tf.io.IOHandler {
   return {
     load: async (): Promise<tf.io.ModelArtifacts> => {
-      const json = modelJsonSchema.safeParse(JSON.parse(await readText(file)));
-      if (!json.success) {
-        throw new FilterlabError(
-          'FL_ERR_MODEL_LOAD',
-          `Expected a tfjs graph model.json at ${file}: ${formatZodError(json.error)}`,
-          {
-            details: { file },
-          },
-        );
-      }
+      const json = parseWith(
+        modelJsonSchema,
+        JSON.parse(await readText(file, 'a tfjs model.json', 'FL_ERR_MODEL_NOT_FOUND')),
+        'FL_ERR_MODEL_LOAD',
+        `Expected a tfjs graph model.json at ${file}`,
+        { details: { file } },
+      );
       const dir = path.dirname(file);
-      const shards = json.data.weightsManifest.flatMap((group) =>
+      const shards = json.weightsManifest.flatMap((group) =>
         group.paths.map((p) => path.resolve(dir, p)),
       );
       const weightData = await Promise.all(shards.map((p) => readShard(p)));
       const { modelTopology, format, generatedBy, convertedBy, signature, userDefinedMetadata } =
-        json.data;
+        json;
       return {
         modelTopology,
         // Validated above for name/shape/dtype; tfjs checks quantisation fields itself.
-        weightSpecs: json.data.weightsManifest.flatMap(
+        weightSpecs: json.weightsManifest.flatMap(
           (group) => group.weights,
         ) as unknown as tf.io.WeightsManifestEntry[],
         weightData,
@@ -327,32 +324,9 @@ function fileHandler(file: string): tf.io.IOHandler {
   };
 }
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_MODEL_NOT_FOUND',
-      `Expected a tfjs model.json at ${file} but it could not be read: ${message(cause)}`,
-      {
-        cause,
-        details: { file },
-      },
-    );
-  }
-}
-
 async function readShard(file: string): Promise<ArrayBuffer> {
-  try {
-    const bytes = await readFile(file);
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  } catch (cause) {
-    throw new FilterlabError(
-      'FL_ERR_MODEL_LOAD',
-      `A weight file of the tfjs model is missing: ${file}`,
-      { cause, details: { file } },
-    );
-  }
+  const bytes = await readBytes(file, 'a weight file of the tfjs model', 'FL_ERR_MODEL_LOAD');
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 function info(t: {

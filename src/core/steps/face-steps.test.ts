@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../context.js';
 import { mirror } from '../faces/__fixtures__/faces-dev.js';
 import { compareFaces, SAME_PERSON_THRESHOLD } from '../faces/face-embedder.js';
@@ -293,6 +293,34 @@ describe('face.keep', () => {
     const dark = (await run([{ type: 'tone', exposure: -2 }], portrait)).image;
     const want = (pixel(dark, nose)[1]! + pixel(portrait, nose)[1]!) / 2;
     expect(pixel(r.image, nose)[1]!).toBeCloseTo(want, 4);
+  });
+
+  it('keeps the bare scalp, forehead and neck too, not only the oval (bald, darker and lighter)', async () => {
+    for (const file of ['C000984.jpg', 'B001239.jpg']) {
+      const photo = await load(file);
+      const look = [{ type: 'tone', saturation: 0.6, temperature: 0.5 }];
+      const [head, oval] = await Promise.all(
+        (['head', 'face'] as const).map((region) =>
+          run([...look, { type: 'face.keep', strength: 1, region }], photo),
+        ),
+      );
+      const lm = (await run([{ type: 'face.landmarks' }], photo)).values.faces('faces')[0]!
+        .landmarks!;
+      const width = Math.hypot(lm[454]![0] - lm[234]![0], lm[454]![1] - lm[234]![1]);
+      // Above the oval's top (landmark 10) on the forehead/scalp; below the chin (152) on the neck.
+      const forehead = [lm[10]![0], lm[10]![1] - 0.1 * width];
+      const neck = [lm[152]![0], lm[152]![1] + 0.2 * width];
+      for (const p of [forehead, neck]) {
+        const want = pixel(photo, p);
+        const gap = (img: Image) =>
+          Math.max(...pixel(img, p).map((v, c) => Math.abs(v - want[c]!)));
+        expect(gap(head.image)).toBeLessThan(0.03);
+        // Through the oval alone that skin keeps the look: the band the head region removes.
+        expect(gap(oval.image)).toBeGreaterThan(0.05);
+      }
+      // The backdrop keeps the look.
+      expect(pixel(head.image, [4, 4])).not.toEqual(pixel(photo, [4, 4]));
+    }
   });
 
   it('does nothing on a photo without a face when not required', async () => {

@@ -8,7 +8,7 @@ import { validateSpec } from '../filters/load.js';
 import { createImage, type Image } from '../image/image.js';
 import { formatCube, lutFromFunction, parseCube } from './cube-lut.js';
 import { applyLut } from './lut.js';
-import { maxAbsDiff } from '../../../test/max-abs-diff.js';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff.js';
 
 /** Every colour on a 9-level grid plus off-grid values, as one row of pixels. */
 function colours(): Image {
@@ -113,14 +113,12 @@ describe('parseCube', () => {
       /Expected 8 entries for LUT_3D_SIZE 2 but received 1/,
     );
     expect(() => parseCube('0 0 0', 'x.cube')).toThrow(/Expected a LUT_3D_SIZE line/);
-    try {
-      parseCube(bad, 'bad.cube');
-    } catch (e) {
-      expect(e).toMatchObject({
+    expect(() => parseCube(bad, 'bad.cube')).toThrow(
+      expect.objectContaining({
         code: 'FL_ERR_SPEC_INVALID',
-        details: { file: 'bad.cube', line: 4 },
-      });
-    }
+        details: expect.objectContaining({ file: 'bad.cube', line: 4 }),
+      }),
+    );
   });
 });
 

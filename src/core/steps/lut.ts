@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { FilterlabError } from '../errors.js';
-import { hashBytes } from '../image/decode.js';
 import { createImage, type Image } from '../image/image.js';
 import { packageRoot } from '../package-root.js';
+import { sha256Hex } from '../util/content-hash.js';
+import { readBytes } from '../util/read-file.js';
 import { parseCube, type Lut3d } from './cube-lut.js';
 import { defineStep } from './step.js';
 
@@ -120,18 +119,9 @@ export const lutStep = defineStep({
   produces: 'image',
   async prepare(options, env) {
     const file = resolveLutPath(options.file, env.baseDir);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (cause) {
-      throw new FilterlabError(
-        'FL_ERR_IO',
-        `Expected a .cube LUT file at ${file} but it cannot be read`,
-        { cause },
-      );
-    }
+    const bytes = await readBytes(file, 'a .cube LUT file');
     const lut = parseCube(bytes.toString('utf8'), file);
-    env.addHash(`lut:${options.file}`, hashBytes(bytes));
+    env.addHash(`lut:${options.file}`, sha256Hex(bytes));
     return { run: ({ input, options: o }) => ({ kind: 'image', image: applyLut(input, lut, o) }) };
   },
 });

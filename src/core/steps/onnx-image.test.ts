@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TINY_FIXED64_GAINS } from '../../../scripts/fixtures/image-models.js';
-import { FIXTURE_MODELS } from '../../../test/paths.js';
+import { FIXTURE_MODELS } from '../../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../context.js';
 import { compile, type Runner } from '../filters/compile.js';
 import { validateSpec } from '../filters/load.js';
@@ -15,7 +15,7 @@ import { imageToTensor, tensorToImage } from '../tensor/image-tensor.js';
 import { padImage } from '../tensor/letterbox.js';
 import { runTiled } from '../tensor/tiles.js';
 import { blend } from './blend.js';
-import { maxAbsDiff } from '../../../test/max-abs-diff.js';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff.js';
 
 type ImageIoInput = NonNullable<ModelManifestInput['io']>;
 

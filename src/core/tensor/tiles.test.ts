@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage, type Image } from '../image/image.js';
 import { resizeImage } from '../image/resize.js';
 import { runTiled, tileStarts } from './tiles.js';
-import { maxAbsDiff } from '../../../test/max-abs-diff.js';
+import { maxAbsDiff } from '../../../test/support/max-abs-diff.js';
 
 function noise(width: number, height: number, seed = 1): Image {
   const image = createImage(width, height);

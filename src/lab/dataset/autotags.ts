@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeAtomic } from '../../core/filters/apply.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 import { detectFaces, estimateAttributes, faceLandmarks } from '../../core/faces/face-analysis.js';
 import type { FaceModels } from '../../core/faces/face-models.js';
 import { readImage } from '../../core/image/decode.js';

@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile, appendFile, rename } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { loadDataset } from './dataset.js';
 
 const THREE = ['B001231.jpg', 'B001239.jpg', 'C000984.jpg'];

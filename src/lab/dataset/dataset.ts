@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expected, FilterlabError } from '../../core/errors.js';
 import { csvRecords } from './csv.js';
+import { sha256Hex } from '../../core/util/content-hash.js';
 
 export interface DatasetItem {
   /** Path relative to the dataset folder: the item's id. */
@@ -78,7 +78,7 @@ export async function loadDataset(dir: string, options: DatasetOptions = {}): Pr
     items.push({
       ...item,
       path: abs,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256: sha256Hex(bytes),
       bytes: bytes.length,
     });
     if (options.limit && items.length >= options.limit) break;
@@ -89,14 +89,12 @@ export async function loadDataset(dir: string, options: DatasetOptions = {}): Pr
       `Expected photos in ${root}${options.where || options.match ? ' matching the filters' : ''} but found none`,
     );
   }
-  const manifest = createHash('sha256');
-  for (const it of items) manifest.update(`${it.file}\0${it.sha256}\n`);
   return {
     root,
     items,
     columns,
     missing: [...labels.keys()].filter((f) => !files.includes(f)),
-    manifestHash: manifest.digest('hex'),
+    manifestHash: sha256Hex(...items.map((it) => `${it.file}\0${it.sha256}\n`)),
   };
 }
 

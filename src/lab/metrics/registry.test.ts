@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACES_DEV } from '../../../test/paths.js';
+import { FACES_DEV } from '../../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../../core/context.js';
 import type { FaceModels } from '../../core/faces/face-models.js';
 import { sharedFaceModels } from '../../core/faces/shared.js';
@@ -88,6 +88,12 @@ describe('each metric on a real portrait', () => {
     expect(s.skin_delta_e).toBeCloseTo(0, 9);
     expect(s.skin_delta_l).toBeCloseTo(0, 9);
     expect(s.sharpness).toBeCloseTo(1, 12);
+    for (const id of ['person_skin_delta_e', 'person_skin_delta_l', 'person_skin_delta_h'])
+      expect(s[id], id).toBeCloseTo(0, 9);
+    for (const id of ['person_skin_chroma', 'tone_gap_delta_l', 'tone_gap_delta_e'])
+      expect(s[id], id).toBeCloseTo(0, 9);
+    expect(s.edge_halo).toBeCloseTo(0, 9);
+    expect(s.skin_breaks).toBe(0);
     expect(s.latency_ms).toBe(12.5);
     expect(s.peak_rss_mb).toBe(345);
   });
@@ -114,12 +120,23 @@ describe('each metric on a real portrait', () => {
     expect(darker.skin_delta_l).toBeLessThan(-2);
     expect(lighter.skin_delta_e).toBeGreaterThan(2);
     expect(darker.skin_delta_e).toBeGreaterThan(2);
+    // Over all the visible skin too (forehead, neck), the same sign.
+    expect(lighter.person_skin_delta_l).toBeGreaterThan(2);
+    expect(darker.person_skin_delta_l).toBeLessThan(-2);
+    expect(darker.person_skin_delta_e).toBeGreaterThan(2);
   });
 
   it('face metrics do not apply to a photo without a face, or without face models', async () => {
     const coffee = (await readImage(path.join(FACES_DEV, 'hard_noface_coffee.jpg'))).image;
     const s = await score(coffee, blurImage(coffee, 1), faces);
-    for (const id of ['identity', 'face_survival', 'skin_delta_e', 'skin_delta_l'])
+    for (const id of [
+      'identity',
+      'face_survival',
+      'skin_delta_e',
+      'skin_delta_l',
+      'person_skin_delta_e',
+      'skin_breaks',
+    ])
       expect(s[id], id).toBeUndefined();
     expect(s.ssim).toBeGreaterThan(0);
     const none = await score(portrait, portrait, undefined);
@@ -130,6 +147,17 @@ describe('each metric on a real portrait', () => {
   it('every registered metric was computed by a test above', () => {
     expect([...exercised].sort()).toEqual(LAB_METRICS.map((m) => m.id).sort());
     for (const m of LAB_METRICS.filter((x) => x.needsFaces))
-      expect(['identity', 'face_survival', 'skin_delta_e', 'skin_delta_l']).toContain(m.id);
+      expect([
+        'identity',
+        'face_survival',
+        'skin_delta_e',
+        'skin_delta_l',
+        'person_skin_delta_e',
+        'person_skin_delta_l',
+        'person_skin_delta_h',
+        'person_skin_chroma',
+        'edge_halo',
+        'skin_breaks',
+      ]).toContain(m.id);
   });
 });

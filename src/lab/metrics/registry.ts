@@ -2,10 +2,19 @@ import { boxIou } from '../../core/faces/face.js';
 import { compareFaces } from '../../core/faces/face-embedder.js';
 import { FilterlabError } from '../../core/errors.js';
 import type { PairAnalysis } from '../analysis.js';
+import { edgeHaloMetric } from './edge-halo.js';
+import {
+  personSkinChroma,
+  personSkinDeltaE,
+  personSkinDeltaH,
+  personSkinDeltaL,
+} from './person-skin-shift.js';
 import { psnr } from './psnr.js';
 import { sharpness } from './sharpness.js';
 import { skinShift } from './skin-shift.js';
+import { skinBreaksMetric } from './skin-breaks.js';
 import { ssim } from './ssim.js';
+import { toneGapDeltaE, toneGapDeltaL } from './tone-gap.js';
 
 export interface MetricInput {
   pair: PairAnalysis;
@@ -28,6 +37,7 @@ export interface MetricDefinition {
   unit: string;
   /** Which way is better: up, down, or towards zero (signed shifts). */
   direction: 'higher' | 'lower' | 'zero';
+  /** Reads the face or person models (loaded for the run only when a metric needs them). */
   needsFaces?: boolean;
   compute(m: MetricInput): Promise<number | undefined> | number | undefined;
 }
@@ -114,6 +124,14 @@ export const LAB_METRICS: readonly MetricDefinition[] = [
       return skin ? (skinShift(pair.input, pair.output, skin).deltaL ?? undefined) : undefined;
     },
   },
+  personSkinDeltaE,
+  personSkinDeltaL,
+  personSkinDeltaH,
+  personSkinChroma,
+  toneGapDeltaL,
+  toneGapDeltaE,
+  edgeHaloMetric,
+  skinBreaksMetric,
   {
     id: 'sharpness',
     description:

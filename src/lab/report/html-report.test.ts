@@ -111,7 +111,7 @@ describe('renderReport', () => {
   it('has a drill-down per photo with every variant and metric', async () => {
     const html = renderReport(results, await thumbnails(results));
     const drill = html.slice(html.indexOf('id="images"'), html.indexOf('id="metrics"'));
-    expect(drill.match(/<details>/g)).toHaveLength(6);
+    expect(drill.match(/<details id="photo-[^"]+">/g)).toHaveLength(6);
     const f1 = drill.slice(
       drill.indexOf('f1.jpg'),
       drill.indexOf('</details>', drill.indexOf('f1.jpg')),
@@ -155,5 +155,29 @@ describe('fmt', () => {
     expect(fmt(NaN)).toBe('–');
     expect(fmt(undefined)).toBe('–');
     expect(fmt(null)).toBe('–');
+  });
+});
+
+describe('renderReport: worst cases per portrait metric', () => {
+  it('links the worst photos of each portrait metric to their drill-down', async () => {
+    const e = experiment({ metrics: ['identity', 'skin_breaks'] });
+    const r = build(
+      e,
+      rows(e, (row) => ({
+        ...row,
+        metrics: { ...row.metrics, skin_breaks: row.file.startsWith('m') ? 9 : 0.5 },
+      })),
+    );
+    const html = renderReport(r, await thumbnails(r));
+    const section = html.slice(
+      html.indexOf('<section id="worst">'),
+      html.indexOf('</section>', html.indexOf('<section id="worst">')),
+    );
+    expect(section).toContain('skin_breaks');
+    const links = [...section.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(0);
+    // The worst (highest) skin_breaks are the men's photos, and each link has its target.
+    expect(section).toMatch(/href="#photo-m[^"]*">m[^<]*<\/a> 9/);
+    for (const id of links) expect(html).toContain(`<details id="${id}">`);
   });
 });

@@ -57,6 +57,7 @@ ${r.verdict.variant ? `<p>Recommended: <strong>${esc(r.verdict.variant)}</strong
 <section id="slices"><h2>Per slice</h2>${r.sliceColumns.map((c) => sliceTables(r, c)).join('')}</section>
 <section id="distributions"><h2>Distributions</h2>${legend(r)}<div class="dists">${r.metrics.map((m) => distribution(r, m.id, m.unit)).join('')}</div></section>
 <section id="grids"><h2>Image grids (worst ${esc(primary.id)} first)</h2>${candidates.map((c) => grid(r, c, baseline, primary.id, primary.direction, thumbs)).join('')}</section>
+${worstCases(r, candidates)}
 <section id="images"><h2>Every photo</h2>${drilldown(r, thumbs)}</section>
 <section id="metrics"><h2>Metrics</h2><table><tr><th>metric</th><th>unit</th><th>better</th><th>what</th><th>reference</th></tr>
 ${r.metrics.map((m) => `<tr><td><code>${esc(m.id)}</code></td><td>${esc(m.unit)}</td><td>${m.direction}</td><td>${esc(m.description)}</td><td>${esc(m.reference)}</td></tr>`).join('')}</table></section>
@@ -208,6 +209,41 @@ function grid(
     .join('')}</div>`;
 }
 
+/** The portrait metrics a person sees (issue 12), whose worst photos the report links. */
+const PORTRAIT_METRICS = [
+  'person_skin_delta_e',
+  'person_skin_delta_h',
+  'person_skin_chroma',
+  'person_skin_delta_l',
+  'tone_gap_delta_l',
+  'edge_halo',
+  'skin_breaks',
+];
+const WORST_LINKS = 3;
+
+const photoAnchor = (file: string) => `photo-${file.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
+/** Per candidate and portrait metric, links to its worst photos in the drill-down. */
+function worstCases(r: RunResults, candidates: VariantResults[]): string {
+  const metrics = r.metrics.filter((m) => PORTRAIT_METRICS.includes(m.id));
+  if (!metrics.length) return '';
+  const badness = (v: number, direction: string) =>
+    direction === 'higher' ? -v : direction === 'lower' ? v : Math.abs(v);
+  const rows = candidates.flatMap((c) =>
+    metrics.map((m) => {
+      const worst = r.images
+        .map((i) => ({ file: i.file, v: i.variants[c.id]?.metrics[m.id] }))
+        .filter((x): x is { file: string; v: number } => x.v !== undefined && Number.isFinite(x.v))
+        .sort((a, b) => badness(b.v, m.direction) - badness(a.v, m.direction))
+        .slice(0, WORST_LINKS)
+        .map((x) => `<a href="#${photoAnchor(x.file)}">${esc(x.file)}</a> ${fmt(x.v)}`);
+      return `<tr><td>${esc(c.id)}</td><td>${esc(m.id)}</td><td>${worst.join(' · ') || '—'}</td></tr>`;
+    }),
+  );
+  return `<section id="worst"><h2>Worst cases per portrait metric</h2>
+<table><tr><th>variant</th><th>metric</th><th>worst photos (open in "Every photo")</th></tr>${rows.join('')}</table></section>`;
+}
+
 function drilldown(r: RunResults, thumbs: Thumbnails): string {
   return r.images
     .map((i) => {
@@ -222,7 +258,7 @@ function drilldown(r: RunResults, thumbs: Thumbnails): string {
         return `<tr><th>${esc(v.id)}</th><td>${uri ? `<img class="mini" src="${uri}" alt="">` : esc(row.error?.code ?? row.outcome)}</td>${metrics}</tr>`;
       });
       const input = thumbs.inputs[i.file];
-      return `<details><summary>${esc(i.file)} ${tags}</summary><div class="drill">${input ? `<img class="mini" src="${input}" alt="input">` : '<div class="missing mini">unreadable</div>'}
+      return `<details id="${photoAnchor(i.file)}"><summary>${esc(i.file)} ${tags}</summary><div class="drill">${input ? `<img class="mini" src="${input}" alt="input">` : '<div class="missing mini">unreadable</div>'}
 <table><tr><th>variant</th><th>output</th>${r.metrics.map((m) => `<th>${esc(m.id)}</th>`).join('')}</tr>${rows.join('')}</table></div></details>`;
     })
     .join('');

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJson } from '../../core/filters/canonical-json.js';
-import { writeAtomic } from '../../core/filters/apply.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 import { decodeImage } from '../../core/image/decode.js';
 import { encodeImage } from '../../core/image/encode.js';
 import type { Image } from '../../core/image/image.js';
+import { sha256Hex } from '../../core/util/content-hash.js';
 
 export interface CachedOutput {
   image: Image;
@@ -28,10 +28,9 @@ export class OutputCache {
     seed: number,
     maxSide: number | undefined,
   ): string {
-    return createHash('sha256')
-      .update(canonicalJson({ versionId, imageSha, params, seed, maxSide: maxSide ?? null }))
-      .digest('hex')
-      .slice(0, 32);
+    return sha256Hex(
+      canonicalJson({ versionId, imageSha, params, seed, maxSide: maxSide ?? null }),
+    ).slice(0, 32);
   }
 
   private file(key: string, ext: string): string {

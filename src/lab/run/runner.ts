@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { createContext, disposeContext, type Context } from '../../core/context.js';
 import { toFilterlabError } from '../../core/errors.js';
@@ -25,6 +24,7 @@ import { OutputCache } from './output-cache.js';
 import { resultKey, RunStore, type ResultRow, type RunRow } from './run-store.js';
 import { writeRunFiles } from './write-run.js';
 import { Mutex } from './mutex.js';
+import { sha256Hex } from '../../core/util/content-hash.js';
 
 export interface EvalProgress {
   phase: 'tagging' | 'scoring' | 'reporting';
@@ -111,10 +111,10 @@ export async function runExperiment(
     }
     for (const v of variants) compiled.get(v.filter)!.resolveParams(v.params);
 
-    const configSha = createHash('sha256')
-      .update(loaded.text)
-      .update([...compiled.values()].map((r) => r.versionId).join(','))
-      .digest('hex');
+    const configSha = sha256Hex(
+      loaded.text,
+      [...compiled.values()].map((r) => r.versionId).join(','),
+    );
     const resumable = options.fresh
       ? undefined
       : store.findResumable(configSha, dataset.manifestHash);
@@ -319,7 +319,8 @@ async function loadInput(item: DatasetItem, maxSide: number | undefined): Promis
   return resizeImage(image, size.width, size.height);
 }
 
-function resolveFilterRef(ref: string, baseDir: string): string {
+/** A built-in filter id as it is; a spec path resolved against the experiment's folder. */
+export function resolveFilterRef(ref: string, baseDir: string): string {
   return /[\\/]/.test(ref) || /\.(ya?ml|json)$/.test(ref) ? path.resolve(baseDir, ref) : ref;
 }
 

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { writeAtomic } from '../../core/filters/apply.js';
+import { writeAtomic } from '../../core/util/atomic-write.js';
 import { decodeImage, readImage } from '../../core/image/decode.js';
 import { encodeImage } from '../../core/image/encode.js';
 import type { Image } from '../../core/image/image.js';

@@ -1,51 +1,23 @@
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import path from 'node:path';
-import type { Logger } from 'pino';
 import { FilterlabError, isFilterlabError } from '../../core/errors.js';
 import { packageRoot } from '../../core/package-root.js';
 import { FILTERLAB_VERSION } from '../../core/version.js';
-import type { FilterCatalog } from '../catalog.js';
-import { openMode, type ServerConfig } from '../config.js';
-import type { JobQueue } from '../queue/queue.js';
-import type { BlobStore } from '../storage/blob-store.js';
-import { OPEN_OWNER, RateLimiter, type ApiKeys } from './api-keys.js';
+import { installAccessGuard, makeRoutesPublic } from './access.js';
+import type { ServerDeps } from './deps.js';
 import { errorBody, HTTP_STATUS } from './errors.js';
-import type { JobWatcher } from './job-watcher.js';
-import type { Metrics } from './metrics.js';
-import { registerFilterRoutes, type Thumbnails } from './routes/filters.js';
+import { registerFilterRoutes } from './routes/filters.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerRunRoutes } from './routes/runs.js';
+import { registerSessionRoutes } from './routes/session.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { UPLOAD_LIMITS } from './routes/upload-form.js';
+import { Sessions } from './sessions.js';
 
-export interface ServerDeps {
-  config: ServerConfig;
-  queue: JobQueue;
-  store: BlobStore;
-  catalog: FilterCatalog;
-  keys: ApiKeys;
-  watcher: JobWatcher;
-  metrics: Metrics;
-  logger: Logger;
-  thumbnails: Thumbnails;
-  /** Number of live workers this process supervises, for readiness; undefined with --no-workers. */
-  workersAlive?: () => number;
-  /** Told after a job is queued, to wake this process's idle workers. */
-  jobQueued?: () => void;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    owner: string;
-  }
-}
+export type { ServerDeps } from './deps.js';
 
 /** The HTTP API and the web app; no inference happens here (workers do it). */
 export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
@@ -56,6 +28,8 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     trustProxy: false,
   });
+  const sessions = new Sessions();
+  installAccessGuard(app, deps, sessions);
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -72,43 +46,18 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(fastifyMultipart, {
-    limits: {
-      fileSize: config.maxUploadBytes,
-      files: 1,
-      fields: 10,
-      fieldSize: 64 * 1024,
-      parts: 12,
-    },
+    limits: { fileSize: config.maxUploadBytes, ...UPLOAD_LIMITS },
   });
-  await app.register(fastifyStatic, {
-    root: path.join(packageRoot(), 'web'),
-    prefix: '/',
-    index: ['index.html'],
+  // the web app's files are public: it asks for a key when the API answers 401
+  await app.register(async (scope) => {
+    makeRoutesPublic(scope);
+    await scope.register(fastifyStatic, {
+      root: path.join(packageRoot(), 'web'),
+      prefix: '/',
+      index: ['index.html'],
+    });
   });
 
-  app.decorateRequest('owner', '');
-  const limiter = new RateLimiter();
-  const open = openMode(config);
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return;
-    request.owner = authenticate(request, deps.keys, open);
-    const entry =
-      request.owner === OPEN_OWNER
-        ? undefined
-        : deps.keys.list().find((k) => k.id === request.owner);
-    // example thumbnails are cheap, cached reads that a gallery fetches many of at once
-    if (request.method === 'GET' && /^\/v1\/filters\/[^/]+\/thumbnail/.test(request.url)) return;
-    // in open mode every visitor is "open": give each address its own bucket
-    const bucket = request.owner === OPEN_OWNER ? `${OPEN_OWNER}:${request.ip}` : request.owner;
-    const wait = limiter.take(bucket, entry?.rateLimitPerMinute ?? config.rateLimitPerMinute);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new FilterlabError(
-        'FL_ERR_RATE_LIMITED',
-        `Expected at most ${entry?.rateLimitPerMinute ?? config.rateLimitPerMinute} requests per minute; retry in ${wait} s`,
-      );
-    }
-  });
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.count(
       'filterlab_http_requests_total',
@@ -119,7 +68,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const e = toHttpError(error, config.maxUploadBytes);
+    const e = toHttpError(error);
     if (e.status >= 500) request.log.error({ err: error }, 'request failed');
     if (e.error.code === 'FL_ERR_QUEUE_FULL' && !reply.getHeader('retry-after'))
       reply.header('retry-after', '5');
@@ -142,50 +91,14 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   registerFilterRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerSystemRoutes(app, deps);
+  registerSessionRoutes(app, sessions);
   return app;
 }
 
-function authenticate(request: FastifyRequest, keys: ApiKeys, open: boolean): string {
-  const header = request.headers.authorization;
-  const presented = header?.startsWith('Bearer ')
-    ? header.slice(7).trim()
-    : (request.headers['x-api-key'] as string | undefined);
-  if (presented) {
-    const entry = keys.find(presented);
-    if (entry) return entry.id;
-    throw new FilterlabError(
-      'FL_ERR_UNAUTHORIZED',
-      'Expected a valid API key but the one presented is unknown or revoked',
-    );
-  }
-  if (open) return OPEN_OWNER;
-  throw new FilterlabError(
-    'FL_ERR_UNAUTHORIZED',
-    'Expected an API key in "Authorization: Bearer <key>" or "X-API-Key" but received none',
-  );
-}
-
-function toHttpError(
-  error: unknown,
-  maxUploadBytes: number,
-): { status: number; error: FilterlabError } {
+/** Errors as HTTP answers; upload-form.ts has already turned multipart faults into FilterlabErrors. */
+function toHttpError(error: unknown): { status: number; error: FilterlabError } {
   if (isFilterlabError(error)) return { status: HTTP_STATUS[error.code] ?? 500, error };
   const e = error as { code?: string; statusCode?: number; message?: string };
-  if (
-    e.code === 'FST_REQ_FILE_TOO_LARGE' ||
-    e.code === 'FST_FILES_LIMIT' ||
-    e.code === 'FST_PARTS_LIMIT'
-  ) {
-    return {
-      status: 413,
-      error: new FilterlabError(
-        'FL_ERR_IMAGE_TOO_LARGE',
-        e.code === 'FST_REQ_FILE_TOO_LARGE'
-          ? `Expected an upload of at most ${maxUploadBytes} bytes (${(maxUploadBytes / 2 ** 20).toFixed(0)} MB) but received more`
-          : `Expected one image file per request: ${e.message ?? 'too many parts'}`,
-      ),
-    };
-  }
   if (e.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || e.statusCode === 415) {
     return {
       status: 415,

@@ -9,8 +9,16 @@ import {
   type JobStatus,
   type NewJob,
 } from '../jobs.js';
-import type { ClaimedJob, JobQueue, QueueLimits } from './queue.js';
-import { crashed } from './sqlite-queue.js';
+import {
+  queueFull,
+  quotaExceeded,
+  type ClaimedJob,
+  type EnqueueOptions,
+  type JobQueue,
+  type QueueLimits,
+  type ReconcileOptions,
+} from './queue.js';
+import { afterAttempt, crashed, type AttemptEnd } from './transitions.js';
 
 const QUEUE_NAME = 'filterlab-jobs';
 
@@ -26,20 +34,67 @@ function redisKeys(prefix: string) {
     expiry: `${prefix}:expiry`,
     leases: `${prefix}:leases`,
     counts: `${prefix}:counts`,
+    /** Jobs queued in a record whose BullMQ job may not exist yet (score: when). */
+    pending: `${prefix}:pending`,
   };
 }
 
+/** Creations are kept 2 days for quotas, deleted jobs included. */
+const CREATIONS_KEPT_MS = 2 * 86_400_000;
+
 /**
- * KEYS: rev counter, job hash, changes zset, counts hash; ARGV: job id, status from, status to,
- * then field/value pairs. Returns the new change number.
+ * One change of a job record, all or nothing. KEYS: rev counter, job hash, changes zset, counts
+ * hash, the owner's queued counter, pending zset, leases zset. ARGV: job id, status from, status
+ * to, owner-queued delta, pending score ('' none), lease ('' none, '-' drop, else its expiry),
+ * then field/value pairs. Returns the change number.
  */
 const WRITE_SCRIPT = `
 local rev = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], 'rev', rev, unpack(ARGV, 4))
+redis.call('HSET', KEYS[2], 'rev', rev, unpack(ARGV, 7))
 redis.call('ZADD', KEYS[3], rev, ARGV[1])
 if ARGV[2] ~= '' then redis.call('HINCRBY', KEYS[4], ARGV[2], -1) end
 if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[4], ARGV[3], 1) end
+if ARGV[4] ~= '0' then redis.call('INCRBY', KEYS[5], ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[6], ARGV[5], ARGV[1]) end
+if ARGV[6] == '-' then redis.call('ZREM', KEYS[7], ARGV[1])
+elseif ARGV[6] ~= '' then redis.call('ZADD', KEYS[7], ARGV[6], ARGV[1]) end
 return rev`;
+
+/**
+ * A new job, all or nothing: the depth and quota checks, the idempotency key, the record, its
+ * counts, its creation (for quotas), its expiry and its pending entry. A process killed at any
+ * moment leaves either no trace or a record that the reconciler can hand to BullMQ.
+ * KEYS: counts, system's queued counter, owner's creations, idempotency key (or ''), rev, job
+ * hash, changes, expiry, owner's queued counter, pending. ARGV: id, now, check depth ('1'/'0'),
+ * max depth, quota limit ('' none), quota window start, idempotency TTL ms ('' none), expiresAt,
+ * creations kept since, then field/value pairs.
+ * Returns {'ok', waiting} | {'full', depth} | {'quota', used} | {'idem', existing id}.
+ */
+const ENQUEUE_SCRIPT = `
+if ARGV[3] == '1' then
+  local depth = tonumber(redis.call('HGET', KEYS[1], 'queued') or '0')
+    - tonumber(redis.call('GET', KEYS[2]) or '0')
+  if depth >= tonumber(ARGV[4]) then return {'full', depth} end
+end
+if ARGV[5] ~= '' then
+  local used = redis.call('ZCOUNT', KEYS[3], ARGV[6], '+inf')
+  if used >= tonumber(ARGV[5]) then return {'quota', used} end
+end
+if ARGV[7] ~= '' then
+  local existing = redis.call('GET', KEYS[4])
+  if existing then return {'idem', existing} end
+  redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[7])
+end
+local rev = redis.call('INCR', KEYS[5])
+redis.call('HSET', KEYS[6], 'rev', rev, unpack(ARGV, 10))
+redis.call('ZADD', KEYS[7], rev, ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'queued', 1)
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[9])
+redis.call('ZADD', KEYS[8], ARGV[8], ARGV[1])
+local waiting = redis.call('INCR', KEYS[9])
+redis.call('ZADD', KEYS[10], ARGV[2], ARGV[1])
+return {'ok', waiting}`;
 
 /** Fields of a job hash that change; the rest sits in `spec` as JSON. */
 type JobHash = Record<string, string>;
@@ -48,10 +103,27 @@ interface BullData {
   id: string;
 }
 
+/** What one record change moves besides the record's fields. */
+interface WriteEffects {
+  status?: { from: JobStatus | undefined; to: JobStatus };
+  /** Add to the owner's count of queued jobs (fairness, depth). */
+  ownerQueued?: { owner: string; delta: number };
+  /** Mark the job as queued in its record, waiting for its BullMQ job (time of the mark). */
+  pending?: number;
+  /** The lease's new expiry, or 'drop'. */
+  lease?: number | 'drop';
+}
+
 /**
- * The scale-out queue: BullMQ on Redis does the dispatching (priorities, retries with backoff,
- * locks, stalled-job recovery) and a Redis hash per job holds what the API shows (owner,
- * status, progress, error, result), so any number of API and worker processes share it.
+ * The scale-out queue: BullMQ on Redis does the dispatching (priorities, delays, locks,
+ * stalled-job recovery) and a Redis hash per job holds what the API shows (owner, status,
+ * attempts, progress, error, result), so any number of API and worker processes share it.
+ * Retries follow transitions.ts, as in the SQLite queue: BullMQ never retries by itself, a job
+ * to run again is moved to BullMQ's delayed set with the backoff the policy gives, and the
+ * record counts attempts, crashed ones included.
+ *
+ * Enqueue is one Lua step plus BullMQ's own add; a process killed between the two leaves the
+ * job in the `pending` set, and `reconcile()` (at server start and every sweep) adds it.
  *
  * Fairness: BullMQ's open-source queue has no per-client groups, so a job's BullMQ priority is
  * its priority level plus how many jobs its API key already has waiting. The n-th waiting job
@@ -119,106 +191,167 @@ export class RedisQueue implements JobQueue {
     return this.worker;
   }
 
-  private async write(
-    id: string,
-    fields: JobHash,
-    status?: { from: JobStatus | undefined; to: JobStatus },
-  ): Promise<void> {
+  private async write(id: string, fields: JobHash, effects: WriteEffects = {}): Promise<void> {
     // One round trip: number the change, store the fields, log the change, move the counts.
     const flat = Object.entries(fields).flat();
+    const { status, ownerQueued, pending, lease } = effects;
     const moved = status && status.from !== status.to;
     const rev = (await this.redis.eval(
       WRITE_SCRIPT,
-      4,
+      7,
       this.key.rev,
       this.key.job(id),
       this.key.changes,
       this.key.counts,
+      this.key.ownerQueued(ownerQueued?.owner ?? ''),
+      this.key.pending,
+      this.key.leases,
       id,
       moved && status.from ? status.from : '',
       moved ? status.to : '',
+      String(ownerQueued?.delta ?? 0),
+      pending === undefined ? '' : String(pending),
+      lease === undefined ? '' : lease === 'drop' ? '-' : String(lease),
       ...flat,
     )) as number;
     if (rev % 1000 === 0) await this.redis.zremrangebyrank(this.key.changes, 0, -50_001);
   }
 
-  async enqueue(job: NewJob): Promise<JobRecord> {
-    if (job.owner !== SYSTEM_OWNER) {
-      // the server's own jobs (thumbnails) neither count towards nor are refused by the limit
-      const [queued, system] = await Promise.all([
-        this.redis.hget(this.key.counts, 'queued'),
-        this.redis.get(this.key.ownerQueued(SYSTEM_OWNER)),
-      ]);
-      const depth = Number(queued ?? 0) - Number(system ?? 0);
-      if (depth >= this.limits.maxDepth) {
-        throw new FilterlabError(
-          'FL_ERR_QUEUE_FULL',
-          `Expected fewer than ${this.limits.maxDepth} queued jobs but the queue holds ${depth}`,
-          { details: { depth, maxDepth: this.limits.maxDepth } },
-        );
-      }
-    }
-    if (job.idempotencyKey) {
-      const idem = this.key.idem(job.owner, job.idempotencyKey);
-      const claimed = await this.redis.set(
-        idem,
-        job.id,
-        'PX',
-        Math.max(1000, job.expiresAt - Date.now()),
-        'NX',
-      );
-      if (claimed === null) {
-        // another request with this key won: wait (briefly) until its job is visible, then say so
-        const winner = await this.redis.get(idem);
-        for (let i = 0; i < 40 && winner && !(await this.redis.exists(this.key.job(winner))); i++) {
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new FilterlabError(
-          'FL_ERR_INVALID_ARGUMENT',
-          `A job with idempotency key ${JSON.stringify(job.idempotencyKey)} already exists`,
-          {
-            details: { existing: winner },
-          },
-        );
-      }
-    }
+  async enqueue(job: NewJob, options: EnqueueOptions = {}): Promise<JobRecord> {
     const now = Date.now();
     const { id, ...spec } = job;
-    await this.write(
+    const { quota } = options;
+    const fields: JobHash = {
       id,
-      {
-        id,
-        spec: JSON.stringify(spec),
-        status: 'queued',
-        attempts: '0',
-        progress: '0',
-        cancelRequested: '0',
-        createdAt: String(now),
-      },
-      { from: undefined, to: 'queued' },
-    );
-    await this.redis
-      .multi()
-      .zadd(this.key.created(job.owner), now, id)
-      // creations are kept 2 days for quotas, deleted jobs included
-      .zremrangebyscore(this.key.created(job.owner), '-inf', String(now - 2 * 86_400_000))
-      .zadd(this.key.expiry, job.expiresAt, id)
-      .exec();
-    const waiting = await this.redis.incr(this.key.ownerQueued(job.owner));
-    const level = 10 - Math.max(-10, Math.min(10, job.priority)); // 0 (highest) .. 20
+      spec: JSON.stringify(spec),
+      status: 'queued',
+      attempts: '0',
+      progress: '0',
+      cancelRequested: '0',
+      createdAt: String(now),
+    };
+    const idem = job.idempotencyKey ? this.key.idem(job.owner, job.idempotencyKey) : '';
+    const [outcome, value] = (await this.redis.eval(
+      ENQUEUE_SCRIPT,
+      10,
+      this.key.counts,
+      this.key.ownerQueued(SYSTEM_OWNER),
+      this.key.created(job.owner),
+      idem || this.key.idem('', ''),
+      this.key.rev,
+      this.key.job(id),
+      this.key.changes,
+      this.key.expiry,
+      this.key.ownerQueued(job.owner),
+      this.key.pending,
+      id,
+      String(now),
+      // the server's own jobs (thumbnails) neither count towards nor are refused by the limit
+      job.owner === SYSTEM_OWNER ? '0' : '1',
+      String(this.limits.maxDepth),
+      quota ? String(quota.limit) : '',
+      quota ? String(now - quota.windowMs) : '',
+      idem ? String(Math.max(1000, job.expiresAt - now)) : '',
+      String(job.expiresAt),
+      String(now - CREATIONS_KEPT_MS),
+      ...Object.entries(fields).flat(),
+    )) as [string, number | string];
+    if (outcome === 'full') throw queueFull(Number(value), this.limits.maxDepth);
+    if (outcome === 'quota') throw quotaExceeded(quota!, Number(value));
+    if (outcome === 'idem')
+      throw new FilterlabError(
+        'FL_ERR_INVALID_ARGUMENT',
+        `A job with idempotency key ${JSON.stringify(job.idempotencyKey)} already exists`,
+        { details: { existing: value } },
+      );
+    const record = (await this.get(id))!;
+    try {
+      await this.addToBull(record, Number(value));
+    } catch (error) {
+      // the caller answers with an error and deletes the upload: the job must not run
+      await this.remove(id).catch(() => undefined);
+      throw error;
+    }
+    return record;
+  }
+
+  /** Give BullMQ the job of a record queued in Redis, then clear its pending mark. */
+  private async addToBull(record: JobRecord, waiting: number, runAt = 0): Promise<void> {
+    const level = 10 - Math.max(-10, Math.min(10, record.priority)); // 0 (highest) .. 20
     await this.queue.add(
       'filter',
-      { id },
+      { id: record.id },
       {
-        jobId: id,
-        priority: 1 + level * 65_536 + Math.min(65_535, waiting - 1),
-        attempts: job.maxAttempts,
-        backoff: { type: 'exponential', delay: 1000 },
+        jobId: record.id,
+        priority: 1 + level * 65_536 + Math.min(65_535, Math.max(0, waiting - 1)),
+        ...(runAt > Date.now() ? { delay: runAt - Date.now() } : {}),
         removeOnComplete: true,
         removeOnFail: true,
       },
     );
-    return (await this.get(id))!;
+    await this.redis.zrem(this.key.pending, record.id);
+  }
+
+  async reconcile(minAgeMs: number, options: ReconcileOptions = {}): Promise<number> {
+    let repaired = 0;
+    for (;;) {
+      const ids = await this.redis.zrangebyscore(
+        this.key.pending,
+        '-inf',
+        Date.now() - minAgeMs,
+        'LIMIT',
+        0,
+        200,
+      );
+      if (!ids.length) break;
+      for (const id of ids) {
+        const record = await this.get(id);
+        if (record?.status === 'queued' && !(await this.queue.getJob(id))) {
+          await this.addToBull(record, await this.waiting(record.owner));
+          repaired++;
+        } else await this.redis.zrem(this.key.pending, id);
+      }
+    }
+    if (options.everyJob) repaired += await this.repairEveryJob(Date.now() - minAgeMs);
+    return repaired;
+  }
+
+  /**
+   * Versions before the atomic enqueue left jobs queued in their record with no BullMQ job and
+   * no pending mark, or with no expiry entry: they never ran and never went away. One pass over
+   * every job record gives each its expiry and BullMQ job back.
+   */
+  private async repairEveryJob(createdBefore: number): Promise<number> {
+    let repaired = 0;
+    const prefix = this.key.job('');
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const record = await this.get(key.slice(prefix.length));
+        if (!record) continue;
+        let fixed = false;
+        if ((await this.redis.zscore(this.key.expiry, record.id)) === null) {
+          await this.redis.zadd(this.key.expiry, record.expiresAt, record.id);
+          fixed = true;
+        }
+        if (
+          record.status === 'queued' &&
+          record.createdAt <= createdBefore &&
+          !(await this.queue.getJob(record.id))
+        ) {
+          await this.addToBull(record, await this.waiting(record.owner));
+          fixed = true;
+        }
+        if (fixed) repaired++;
+      }
+    } while (cursor !== '0');
+    return repaired;
+  }
+
+  private async waiting(owner: string): Promise<number> {
+    return Number(await this.redis.get(this.key.ownerQueued(owner)));
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -238,31 +371,75 @@ export class RedisQueue implements JobQueue {
       const bull = (await worker.getNextJob(token, { block: false })) as Job<BullData> | undefined;
       if (!bull) return undefined;
       const record = await this.get(bull.data.id);
-      if (!record || record.status === 'cancelled' || record.cancelRequested) {
+      if (!record || !(await this.runnable(record))) {
         await bull
-          .moveToFailed(new UnrecoverableError('FL_ERR_ABORTED: cancelled'), token, false)
+          .moveToFailed(new UnrecoverableError('FL_ERR_ABORTED: not runnable'), token, false)
           .catch(() => undefined);
         continue;
       }
       const now = Date.now();
-      await this.redis.decr(this.key.ownerQueued(record.owner));
       await this.write(
         record.id,
         {
           status: 'running',
-          attempts: String(bull.attemptsMade + 1),
+          // counted here, not by BullMQ: an attempt whose worker died counts too
+          attempts: String(record.attempts + 1),
           progress: '0',
           leaseOwner: workerId,
           leaseToken: token,
           leaseExpires: String(now + leaseMs),
           ...(record.startedAt ? {} : { startedAt: String(now) }),
         },
-        { from: record.status, to: 'running' },
+        {
+          status: { from: record.status, to: 'running' },
+          ...(record.status === 'queued'
+            ? { ownerQueued: { owner: record.owner, delta: -1 } }
+            : {}),
+          lease: now + leaseMs,
+        },
       );
-      await this.redis.zadd(this.key.leases, now + leaseMs, record.id);
       this.held.set(record.id, bull);
       return { job: (await this.get(record.id))!, token };
     }
+  }
+
+  /**
+   * Whether a job BullMQ handed out should run. A cancelled or finished one is dropped (a cancel
+   * that found the job locked ends it here); one still `running` in its record was put back by
+   * BullMQ's stalled check after its worker died: that attempt counts, and may have been the last.
+   */
+  private async runnable(record: JobRecord): Promise<boolean> {
+    if (record.status === 'queued' && record.cancelRequested) {
+      await this.write(
+        record.id,
+        { status: 'cancelled', finishedAt: String(Date.now()) },
+        {
+          status: { from: 'queued', to: 'cancelled' },
+          ownerQueued: { owner: record.owner, delta: -1 },
+        },
+      );
+      return false;
+    }
+    if (record.status === 'queued') return true;
+    if (record.status !== 'running') return false;
+    const next = afterAttempt(
+      record,
+      { kind: 'failed', error: crashed('its worker stopped sending heartbeats'), retryable: true },
+      Date.now(),
+    );
+    if (next.status === 'queued') return true;
+    await this.write(
+      record.id,
+      {
+        status: next.status,
+        ...('error' in next ? { error: JSON.stringify(next.error) } : {}),
+        finishedAt: String(Date.now()),
+        leaseToken: '',
+        leaseOwner: '',
+      },
+      { status: { from: 'running', to: next.status }, lease: 'drop' },
+    );
+    return false;
   }
 
   /** BullMQ jobs this process holds a lock on, so heartbeats and results skip a lookup. */
@@ -291,11 +468,12 @@ export class RedisQueue implements JobQueue {
     } catch {
       return { lost: true, cancelRequested: true };
     }
-    await this.write(claim.job.id, {
-      progress: String(progress),
-      leaseExpires: String(Date.now() + leaseMs),
-    });
-    await this.redis.zadd(this.key.leases, Date.now() + leaseMs, claim.job.id);
+    const expires = Date.now() + leaseMs;
+    await this.write(
+      claim.job.id,
+      { progress: String(progress), leaseExpires: String(expires) },
+      { lease: expires },
+    );
     return { lost: false, cancelRequested: record[1] === '1' };
   }
 
@@ -306,7 +484,17 @@ export class RedisQueue implements JobQueue {
     const bull = await this.bullJob(claim.job.id);
     const token = await this.redis.hget(this.key.job(claim.job.id), 'leaseToken');
     if (!bull || token !== claim.token) return;
-    await bull.moveToCompleted({ resultKey: result.resultKey }, claim.token, false);
+    await bull
+      .moveToCompleted({ resultKey: result.resultKey }, claim.token, false)
+      .catch(async (error: unknown) => {
+        // the lock ran out during a long step (BullMQ put the job back to wait) but no other
+        // worker has claimed it since: the result stands, the waiting copy goes
+        const removed = await bull.remove().then(
+          () => true,
+          () => false,
+        );
+        if (!removed) throw error;
+      });
     await this.write(
       claim.job.id,
       {
@@ -319,9 +507,8 @@ export class RedisQueue implements JobQueue {
         leaseOwner: '',
         error: '',
       },
-      { from: 'running', to: 'succeeded' },
+      { status: { from: 'running', to: 'succeeded' }, lease: 'drop' },
     );
-    await this.redis.zrem(this.key.leases, claim.job.id);
     this.held.delete(claim.job.id);
   }
 
@@ -330,41 +517,59 @@ export class RedisQueue implements JobQueue {
     error: JobError,
     retryable: boolean,
   ): Promise<JobRecord | undefined> {
-    await this.settle(claim.job.id, claim.token, error, retryable);
+    await this.settle(claim.job.id, claim.token, { kind: 'failed', error, retryable });
     return this.get(claim.job.id);
   }
 
-  /** One failed attempt: BullMQ retries it after its backoff, or it fails (or ends cancelled). */
-  private async settle(
-    id: string,
-    token: string,
-    error: JobError,
-    retryable: boolean,
-  ): Promise<void> {
+  async release(claim: ClaimedJob): Promise<JobRecord | undefined> {
+    await this.settle(claim.job.id, claim.token, { kind: 'released' });
+    return this.get(claim.job.id);
+  }
+
+  /**
+   * An attempt ended without a result: the policy of transitions.ts decides, the record is
+   * written (marked pending when queued again), then BullMQ's job is moved to match: delayed
+   * until the retry time, or failed for good. A job BullMQ no longer has is added again.
+   */
+  private async settle(id: string, token: string, end: AttemptEnd): Promise<void> {
     const record = await this.get(id);
-    if (!record) return;
-    const bull = await this.bullJob(id);
-    const again = retryable && !record.cancelRequested && record.attempts < record.maxAttempts;
-    const reason = `${error.code}: ${error.message}`;
-    if (bull)
-      await bull
-        .moveToFailed(again ? new Error(reason) : new UnrecoverableError(reason), token, false)
-        .catch(() => undefined);
-    const status: JobStatus = record.cancelRequested ? 'cancelled' : again ? 'queued' : 'failed';
+    const held = await this.redis.hget(this.key.job(id), 'leaseToken');
+    if (!record || record.status !== 'running' || held !== token) return;
+    const now = Date.now();
+    const next = afterAttempt(record, end, now);
+    const again = next.status === 'queued';
     await this.write(
       id,
       {
-        status,
-        error: JSON.stringify(error),
+        status: next.status,
+        attempts: String(next.attempts),
+        ...('error' in next && next.error ? { error: JSON.stringify(next.error) } : {}),
         leaseToken: '',
         leaseOwner: '',
-        ...(status === 'queued' ? {} : { finishedAt: String(Date.now()) }),
+        ...(again ? {} : { finishedAt: String(now) }),
       },
-      { from: record.status, to: status },
+      {
+        status: { from: 'running', to: next.status },
+        lease: 'drop',
+        ...(again ? { ownerQueued: { owner: record.owner, delta: 1 }, pending: now } : {}),
+      },
     );
-    if (status === 'queued') await this.redis.incr(this.key.ownerQueued(record.owner));
-    await this.redis.zrem(this.key.leases, id);
     this.held.delete(id);
+    const bull = await this.bullJob(id);
+    if (!again) {
+      const reason = 'error' in next ? `${next.error.code}: ${next.error.message}` : 'cancelled';
+      await bull?.moveToFailed(new UnrecoverableError(reason), token, false).catch(() => undefined);
+      return;
+    }
+    const moved = await bull?.moveToDelayed(next.runAt, token).then(
+      () => true,
+      () => false,
+    );
+    // BullMQ still has it (moved above, or put back by its stalled check) or gets it again
+    if (moved || (await this.queue.getJob(id))) await this.redis.zrem(this.key.pending, id);
+    else {
+      await this.addToBull((await this.get(id))!, await this.waiting(record.owner), next.runAt);
+    }
   }
 
   async cancel(id: string): Promise<JobRecord | undefined> {
@@ -382,9 +587,11 @@ export class RedisQueue implements JobQueue {
         await this.write(
           id,
           { status: 'cancelled', cancelRequested: '1', finishedAt: String(Date.now()) },
-          { from: 'queued', to: 'cancelled' },
+          {
+            status: { from: 'queued', to: 'cancelled' },
+            ownerQueued: { owner: record.owner, delta: -1 },
+          },
         );
-        await this.redis.decr(this.key.ownerQueued(record.owner));
         return this.get(id);
       }
     }
@@ -403,6 +610,7 @@ export class RedisQueue implements JobQueue {
       .zrem(this.key.changes, id)
       .zrem(this.key.expiry, id)
       .zrem(this.key.leases, id)
+      .zrem(this.key.pending, id)
       .hincrby(this.key.counts, record.status, -1);
     if (record.idempotencyKey) tx.del(this.key.idem(record.owner, record.idempotencyKey));
     if (record.status === 'queued') tx.decr(this.key.ownerQueued(record.owner));
@@ -411,27 +619,28 @@ export class RedisQueue implements JobQueue {
 
   async recoverExpiredLeases(): Promise<JobRecord[]> {
     const ids = await this.redis.zrangebyscore(this.key.leases, '-inf', String(Date.now()));
+    const error = crashed('its worker stopped sending heartbeats');
     const out: JobRecord[] = [];
     for (const id of ids) {
-      const record = await this.get(id);
-      const token = await this.redis.hget(this.key.job(id), 'leaseToken');
-      if (!record || record.status !== 'running' || !token) {
+      const [status, token] = await this.redis.hmget(this.key.job(id), 'status', 'leaseToken');
+      if (status !== 'running' || !token) {
         await this.redis.zrem(this.key.leases, id);
         continue;
       }
-      await this.settle(id, token, crashed('its worker stopped sending heartbeats'), true);
-      out.push((await this.get(id))!);
+      await this.settle(id, token, { kind: 'failed', error, retryable: true });
+      const record = await this.get(id);
+      if (record) out.push(record);
     }
     return out;
   }
 
-  async recoverWorker(workerId: string, error: JobError, retryable = true): Promise<JobRecord[]> {
+  async recoverWorker(workerId: string, end: AttemptEnd): Promise<JobRecord[]> {
     const ids = await this.redis.zrange(this.key.leases, '0', '-1');
     const out: JobRecord[] = [];
     for (const id of ids) {
       const [owner, token] = await this.redis.hmget(this.key.job(id), 'leaseOwner', 'leaseToken');
       if (owner !== workerId || !token) continue;
-      await this.settle(id, token, error, retryable);
+      await this.settle(id, token, end);
       const record = await this.get(id);
       if (record) out.push(record);
     }

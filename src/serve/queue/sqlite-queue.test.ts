@@ -58,6 +58,17 @@ describe('SqliteQueue', () => {
     });
   });
 
+  it('refuses past the quota in the enqueue itself, removed jobs still counted', async () => {
+    const quota = { limit: 2, windowMs: 60_000 };
+    await queue.enqueue(job('job-aaaaaaaa'), { quota });
+    await queue.remove('job-aaaaaaaa');
+    await queue.enqueue(job('job-bbbbbbbb'), { quota });
+    await expect(queue.enqueue(job('job-cccccccc'), { quota })).rejects.toMatchObject({
+      code: 'FL_ERR_QUOTA',
+    });
+    await queue.enqueue(job('job-dddddddd', 'bob'), { quota });
+  });
+
   it('counts jobs created for the quota even after they are removed', async () => {
     const since = Date.now() - 1000;
     await queue.enqueue(job('job-aaaaaaaa'));

@@ -1,18 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { OutputFormat } from '../../core/image/formats.js';
-import { FilterlabError } from '../../core/errors.js';
 import {
-  backoffMs,
   SYSTEM_OWNER,
   type JobError,
   type JobRecord,
   type JobStatus,
   type NewJob,
 } from '../jobs.js';
-import type { ClaimedJob, JobQueue, QueueLimits } from './queue.js';
+import {
+  queueFull,
+  quotaExceeded,
+  type ClaimedJob,
+  type EnqueueOptions,
+  type JobQueue,
+  type QueueLimits,
+} from './queue.js';
+import { afterAttempt, crashed, type AttemptEnd } from './transitions.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -101,7 +107,7 @@ export class SqliteQueue implements JobQueue {
     limits: Partial<QueueLimits> = {},
     private readonly now: () => number = Date.now,
   ) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') createOwnerOnly(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -119,21 +125,20 @@ export class SqliteQueue implements JobQueue {
     return row.value;
   }
 
-  async enqueue(job: NewJob): Promise<JobRecord> {
+  async enqueue(job: NewJob, options: EnqueueOptions = {}): Promise<JobRecord> {
+    // one IMMEDIATE transaction: two uploads cannot both see room under the depth or the quota
     const insert = this.db.transaction(() => {
       const depth = (
         this.db
           .prepare(`SELECT count(*) AS n FROM jobs WHERE status = 'queued' AND owner != ?`)
           .get(SYSTEM_OWNER) as { n: number }
       ).n;
-      if (job.owner !== SYSTEM_OWNER && depth >= this.limits.maxDepth) {
-        throw new FilterlabError(
-          'FL_ERR_QUEUE_FULL',
-          `Expected fewer than ${this.limits.maxDepth} queued jobs but the queue holds ${depth}`,
-          {
-            details: { depth, maxDepth: this.limits.maxDepth },
-          },
-        );
+      if (job.owner !== SYSTEM_OWNER && depth >= this.limits.maxDepth)
+        throw queueFull(depth, this.limits.maxDepth);
+      const { quota } = options;
+      if (quota) {
+        const used = this.createdSince(job.owner, this.now() - quota.windowMs);
+        if (used >= quota.limit) throw quotaExceeded(quota, used);
       }
       const now = this.now();
       this.db
@@ -255,40 +260,54 @@ export class SqliteQueue implements JobQueue {
     error: JobError,
     retryable: boolean,
   ): Promise<JobRecord | undefined> {
+    return this.endAttempt(claim, { kind: 'failed', error, retryable });
+  }
+
+  async release(claim: ClaimedJob): Promise<JobRecord | undefined> {
+    return this.endAttempt(claim, { kind: 'released' });
+  }
+
+  private async endAttempt(claim: ClaimedJob, end: AttemptEnd): Promise<JobRecord | undefined> {
     const run = this.db.transaction(() => {
       const row = this.db
-        .prepare('SELECT * FROM jobs WHERE id = ? AND lease_token = ?')
+        .prepare(`SELECT * FROM jobs WHERE id = ? AND lease_token = ? AND status = 'running'`)
         .get(claim.job.id, claim.token) as Row | undefined;
-      if (!row) return;
-      this.settleFailure(row, error, retryable);
+      if (row) this.settle(row, end);
     });
     run.immediate();
     return this.get(claim.job.id);
   }
 
-  /** Retry after a backoff, or fail for good; cancelled jobs stay cancelled. */
-  private settleFailure(row: Row, error: JobError, retryable: boolean): void {
+  /** Apply the queues' one policy (transitions.ts) to a running job whose attempt ended. */
+  private settle(row: Row, end: AttemptEnd): void {
     const now = this.now();
-    const clear = 'lease_owner = NULL, lease_token = NULL, lease_expires = NULL';
-    if (row.cancel_requested) {
-      this.db
-        .prepare(
-          `UPDATE jobs SET status = 'cancelled', finished_at = ?, ${clear}, rev = ? WHERE id = ?`,
-        )
-        .run(now, this.nextRev(), row.id);
-    } else if (retryable && row.attempts < row.max_attempts) {
-      this.db
-        .prepare(
-          `UPDATE jobs SET status = 'queued', run_at = ?, error_code = ?, error_message = ?, ${clear}, rev = ? WHERE id = ?`,
-        )
-        .run(now + backoffMs(row.attempts), error.code, error.message, this.nextRev(), row.id);
-    } else {
-      this.db
-        .prepare(
-          `UPDATE jobs SET status = 'failed', finished_at = ?, error_code = ?, error_message = ?, ${clear}, rev = ? WHERE id = ?`,
-        )
-        .run(now, error.code, error.message, this.nextRev(), row.id);
-    }
+    const next = afterAttempt(
+      {
+        attempts: row.attempts,
+        maxAttempts: row.max_attempts,
+        cancelRequested: row.cancel_requested === 1,
+      },
+      end,
+      now,
+    );
+    const error = 'error' in next && next.error ? next.error : undefined;
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = @status, attempts = @attempts, run_at = coalesce(@runAt, run_at),
+           finished_at = @finishedAt, error_code = coalesce(@code, error_code),
+           error_message = coalesce(@message, error_message),
+           lease_owner = NULL, lease_token = NULL, lease_expires = NULL, rev = @rev WHERE id = @id`,
+      )
+      .run({
+        status: next.status,
+        attempts: next.attempts,
+        runAt: next.status === 'queued' ? next.runAt : null,
+        finishedAt: next.status === 'queued' ? null : now,
+        code: error?.code ?? null,
+        message: error?.message ?? null,
+        rev: this.nextRev(),
+        id: row.id,
+      });
   }
 
   async cancel(id: string): Promise<JobRecord | undefined> {
@@ -318,19 +337,19 @@ export class SqliteQueue implements JobQueue {
       const rows = this.db
         .prepare(`SELECT * FROM jobs WHERE status = 'running' AND lease_expires < ?`)
         .all(this.now()) as Row[];
-      for (const row of rows)
-        this.settleFailure(row, crashed('its worker stopped sending heartbeats'), true);
+      const error = crashed('its worker stopped sending heartbeats');
+      for (const row of rows) this.settle(row, { kind: 'failed', error, retryable: true });
       return rows.map((r) => r.id);
     });
     return this.records(run.immediate());
   }
 
-  async recoverWorker(workerId: string, error: JobError, retryable = true): Promise<JobRecord[]> {
+  async recoverWorker(workerId: string, end: AttemptEnd): Promise<JobRecord[]> {
     const run = this.db.transaction(() => {
       const rows = this.db
         .prepare(`SELECT * FROM jobs WHERE status = 'running' AND lease_owner = ?`)
         .all(workerId) as Row[];
-      for (const row of rows) this.settleFailure(row, error, retryable);
+      for (const row of rows) this.settle(row, end);
       return rows.map((r) => r.id);
     });
     return this.records(run.immediate());
@@ -360,11 +379,20 @@ export class SqliteQueue implements JobQueue {
   }
 
   async countCreatedSince(owner: string, since: number): Promise<number> {
+    return this.createdSince(owner, since);
+  }
+
+  private createdSince(owner: string, since: number): number {
     return (
       this.db
         .prepare('SELECT count(*) AS n FROM creations WHERE owner = ? AND created_at >= ?')
         .get(owner, since) as { n: number }
     ).n;
+  }
+
+  /** Nothing to repair: enqueue and every state change is one transaction. */
+  async reconcile(): Promise<number> {
+    return 0;
   }
 
   async changedSince(rev: number, limit = 500): Promise<JobRecord[]> {
@@ -388,8 +416,14 @@ export class SqliteQueue implements JobQueue {
   }
 }
 
-export function crashed(message: string): JobError {
-  return { code: 'FL_ERR_WORKER_CRASHED', message };
+/**
+ * The database holds who uploaded what: its folder is created 0700 and the file 0600 before
+ * SQLite opens it (its -wal and -shm files take the database file's mode).
+ */
+function createOwnerOnly(file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600); // a database made by an older version
 }
 
 /** Columns added after the first release, added to older databases in place. */

@@ -9,6 +9,11 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Keys under a prefix (for sweeping orphans). */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Delete what interrupted writes left (temporary files of a process killed mid-upload) once
+   * older than `olderThanMs`: they hold photos too. Returns how many were deleted.
+   */
+  sweepTemporaries(olderThanMs: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -97,6 +97,11 @@ export class S3BlobStore implements BlobStore {
     return keys;
   }
 
+  /** Nothing to sweep: an interrupted PutObject stores nothing. */
+  async sweepTemporaries(): Promise<number> {
+    return 0;
+  }
+
   async close(): Promise<void> {
     this.client.destroy();
   }

@@ -1,45 +1,37 @@
 import type { Logger } from 'pino';
-import { FilterlabError, toFilterlabError, type ErrorCode } from '../../core/errors.js';
+import { FilterlabError, toFilterlabError } from '../../core/errors.js';
 import { applyToBytes } from '../../core/filters/apply.js';
 import { MIME_TYPES } from '../../core/image/formats.js';
 import { resultKey } from '../storage/blob-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { ClaimedJob, JobQueue } from '../queue/queue.js';
+import { isRetryable } from '../queue/transitions.js';
 import type { RunnerCache } from './runner-cache.js';
+
+/** How one claimed job ended in this worker; 'released': handed back at shutdown. */
+export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'released';
 
 export interface ExecutorOptions {
   workerId: string;
   leaseMs: number;
   jobTimeoutMs: number;
   maxPixels: number;
+  /** After a job, stop the loop (to be replaced) when the process RSS is above this; 0: never. */
+  recycleRssBytes?: number;
   /** Called when a job is taken and when it ends (the supervisor's watchdog listens). */
   onClaim?: (jobId: string) => void;
-  onDone?: (jobId: string, outcome: 'succeeded' | 'failed' | 'cancelled', ms: number) => void;
+  onDone?: (jobId: string, outcome: JobOutcome, ms: number) => void;
 }
-
-/** Errors that will not go away on a retry: the job fails at once. */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'FL_ERR_IMAGE_EMPTY',
-  'FL_ERR_IMAGE_CORRUPT',
-  'FL_ERR_IMAGE_FORMAT',
-  'FL_ERR_HEIC_UNSUPPORTED',
-  'FL_ERR_IMAGE_TOO_LARGE',
-  'FL_ERR_PARAM_INVALID',
-  'FL_ERR_UNKNOWN_FILTER',
-  'FL_ERR_SPEC_INVALID',
-  'FL_ERR_UNKNOWN_STEP',
-  'FL_ERR_NO_FACE',
-  'FL_ERR_MODEL_NOT_FOUND',
-  'FL_ERR_MODEL_HASH',
-  'FL_ERR_MODEL_CONTRACT',
-  'FL_ERR_TIMEOUT',
-  'FL_ERR_ABORTED',
-  'FL_ERR_NOT_FOUND',
-]);
 
 /** Takes jobs from the queue and runs them: input blob -> filter -> result blob, with heartbeats. */
 export class JobExecutor {
   private wakeIdle: (() => void) | undefined;
+  private running: AbortController | undefined;
+  private draining = false;
+  private graceOver = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+  /** The abort reason of a job handed back at shutdown (released, not failed). */
+  private readonly shutdown = new FilterlabError('FL_ERR_ABORTED', 'The worker is shutting down');
 
   constructor(
     private readonly queue: JobQueue,
@@ -57,18 +49,27 @@ export class JobExecutor {
     return true;
   }
 
-  /** Poll until the signal aborts, backing off while idle (`wake` cuts a wait short). */
-  async loop(signal: AbortSignal): Promise<void> {
+  /**
+   * Poll until drained, backing off while idle (`wake` cuts a wait short). Returns 'recycle'
+   * when it stopped because the process grew past `recycleRssBytes` after a job.
+   */
+  async loop(): Promise<'drained' | 'recycle'> {
     let idleMs = 25;
-    while (!signal.aborted) {
+    while (!this.draining) {
       const worked = await this.runOnce().catch((error: unknown) => {
         this.logger.error({ err: error }, 'queue error');
         return false;
       });
       if (worked) {
         idleMs = 25;
+        const rss = process.memoryUsage().rss;
+        if (this.options.recycleRssBytes && rss > this.options.recycleRssBytes) {
+          this.logger.info({ rss, cap: this.options.recycleRssBytes }, 'worker past its RSS cap');
+          return 'recycle';
+        }
         continue;
       }
+      if (this.draining) break;
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -80,6 +81,22 @@ export class JobExecutor {
       });
       idleMs = Math.min(250, idleMs * 2);
     }
+    clearTimeout(this.graceTimer);
+    return 'drained';
+  }
+
+  /**
+   * Stop claiming; a running job gets `graceMs` to finish, then it is aborted and handed back
+   * to the queue without spending its attempt. `loop()` returns once nothing runs.
+   */
+  drain(graceMs: number): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.wakeIdle?.();
+    this.graceTimer = setTimeout(() => {
+      this.graceOver = true;
+      this.running?.abort(this.shutdown);
+    }, graceMs);
   }
 
   /**
@@ -95,6 +112,8 @@ export class JobExecutor {
     const started = performance.now();
     this.options.onClaim?.(job.id);
     const controller = new AbortController();
+    this.running = controller;
+    if (this.graceOver) controller.abort(this.shutdown); // claimed as the grace ran out
     let cancelled = false;
     const deadline = started + this.options.jobTimeoutMs;
     const timeUp = () =>
@@ -164,16 +183,26 @@ export class JobExecutor {
       this.options.onDone?.(job.id, 'succeeded', performance.now() - started);
     } catch (raw) {
       const reason = controller.signal.aborted ? controller.signal.reason : raw;
+      if (reason === this.shutdown) {
+        this.logger.info({ job: job.id }, 'job handed back to the queue at shutdown');
+        await this.queue.release(claim);
+        this.options.onDone?.(job.id, 'released', performance.now() - started);
+        return;
+      }
       const error = toFilterlabError(reason);
-      const retryable = !PERMANENT.has(error.code);
       this.logger.warn({ job: job.id, code: error.code, err: error.message }, 'job attempt failed');
-      await this.queue.fail(claim, { code: error.code, message: error.message }, retryable);
+      await this.queue.fail(
+        claim,
+        { code: error.code, message: error.message },
+        isRetryable(error.code),
+      );
       this.options.onDone?.(
         job.id,
         cancelled ? 'cancelled' : 'failed',
         performance.now() - started,
       );
     } finally {
+      this.running = undefined;
       clearTimeout(timeout);
       clearInterval(ticker);
     }

@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { JobQueue } from '../queue/queue.js';
-import { crashed } from '../queue/sqlite-queue.js';
+import { crashed } from '../queue/transitions.js';
 import type { SupervisorMessage, WorkerMessage } from './worker-process.js';
 
 export interface SupervisorEvents {
   onJobDone?: (outcome: string, ms: number) => void;
   onRestart?: (workerId: string, reason: string) => void;
+  /** A worker past its RSS cap after a job was replaced by a fresh one. */
+  onRecycle?: (workerId: string, rss: number) => void;
 }
 
 interface Slot {
@@ -16,6 +18,8 @@ interface Slot {
   child: ChildProcess;
   job: { id: string; since: number } | undefined;
   ready: boolean;
+  /** RSS it reported when it asked to be replaced. */
+  recycledAt?: number;
 }
 
 /**
@@ -24,7 +28,9 @@ interface Slot {
  * the worker's job back to the queue (retried, or failed after maxAttempts with
  * FL_ERR_WORKER_CRASHED) and starts a new worker. A job that overruns its timeout by a grace
  * period gets its worker killed (native code cannot always be interrupted) and fails with
- * FL_ERR_TIMEOUT.
+ * FL_ERR_TIMEOUT. A worker past its RSS cap after a job exits and is replaced (a recycle, not
+ * a crash). On stop, workers drain: they get the shutdown grace to finish their jobs, and a
+ * job still held after it goes back to the queue without spending its attempt.
  */
 export class WorkerSupervisor {
   private readonly slots: Slot[] = [];
@@ -32,6 +38,7 @@ export class WorkerSupervisor {
   private watchdog: NodeJS.Timeout | undefined;
   private readonly killedForTimeout = new Set<string>();
   restarts = 0;
+  recycles = 0;
   private failedStarts = 0;
 
   constructor(
@@ -85,6 +92,7 @@ export class WorkerSupervisor {
     child.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') slot.ready = true;
       else if (m.type === 'claimed') slot.job = { id: m.jobId, since: Date.now() };
+      else if (m.type === 'recycle') slot.recycledAt = m.rss;
       else if (m.type === 'done') {
         slot.job = undefined;
         this.events.onJobDone?.(m.outcome, m.ms);
@@ -109,6 +117,13 @@ export class WorkerSupervisor {
   ): Promise<void> {
     this.slots.splice(this.slots.indexOf(slot), 1);
     if (this.stopping) return;
+    if (slot.recycledAt !== undefined && code === 0) {
+      this.recycles++;
+      this.logger.info({ worker: slot.workerId, rss: slot.recycledAt }, 'worker recycled');
+      this.events.onRecycle?.(slot.workerId, slot.recycledAt);
+      await this.spawn();
+      return;
+    }
     const timedOut = this.killedForTimeout.delete(slot.workerId);
     const reason = timedOut
       ? `the job ran past its ${this.config.jobTimeoutMs} ms limit and its worker was stopped`
@@ -119,7 +134,8 @@ export class WorkerSupervisor {
     );
     const error = timedOut ? { code: 'FL_ERR_TIMEOUT', message: reason } : crashed(reason);
     // a timeout is not worth retrying; a crash may be (out of memory on a busy machine)
-    await this.queue.recoverWorker(slot.workerId, error, !timedOut).catch((e: unknown) => {
+    const end = { kind: 'failed', error, retryable: !timedOut } as const;
+    await this.queue.recoverWorker(slot.workerId, end).catch((e: unknown) => {
       this.logger.error({ err: e }, 'could not recover the jobs of a dead worker');
     });
     if (this.stopping) return; // stop() came while the jobs were recovered
@@ -152,18 +168,28 @@ export class WorkerSupervisor {
     }
   }
 
+  /**
+   * Drain the workers (SIGTERM: they stop claiming, finish or hand back their jobs within the
+   * shutdown grace). One that has not exited a few seconds after the grace is killed, and its
+   * jobs go back to the queue at once, their attempts not spent.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.watchdog);
+    const killAfterMs = this.config.shutdownGraceMs + 5000;
     await Promise.all(
       this.slots.map(
         (s) =>
           new Promise<void>((resolve) => {
             if (s.child.exitCode !== null) return resolve();
-            const kill = setTimeout(() => s.child.kill('SIGKILL'), 5000);
-            s.child.once('exit', () => {
+            const kill = setTimeout(() => s.child.kill('SIGKILL'), killAfterMs);
+            s.child.once('exit', (_code, signal) => {
               clearTimeout(kill);
-              resolve();
+              if (signal !== 'SIGKILL') return resolve();
+              this.queue
+                .recoverWorker(s.workerId, { kind: 'released' })
+                .catch((e: unknown) => this.logger.error({ err: e }, 'could not release jobs'))
+                .finally(resolve);
             });
             s.child.kill('SIGTERM');
           }),

@@ -4,14 +4,16 @@ import { createContext, disposeContext } from '../../core/context.js';
 import { openQueue, openStore } from '../backends.js';
 import { FilterCatalog } from '../catalog.js';
 import { parseServerConfig, type ServerConfigInput } from '../config.js';
-import { JobExecutor } from './executor.js';
+import { JobExecutor, type JobOutcome } from './executor.js';
 import { RunnerCache } from './runner-cache.js';
 
 /** Messages a worker process sends to its supervisor over IPC. */
 export type WorkerMessage =
   | { type: 'ready'; workerId: string }
   | { type: 'claimed'; jobId: string }
-  | { type: 'done'; jobId: string; outcome: 'succeeded' | 'failed' | 'cancelled'; ms: number };
+  | { type: 'done'; jobId: string; outcome: JobOutcome; ms: number }
+  /** Past its RSS cap after a job: it exits next, to be replaced (not a crash). */
+  | { type: 'recycle'; rss: number };
 
 /** Messages the supervisor sends a worker: jobs were queued. */
 export type SupervisorMessage = { type: 'wake' };
@@ -39,20 +41,22 @@ export async function runWorker(
     leaseMs: config.leaseMs,
     jobTimeoutMs: config.jobTimeoutMs,
     maxPixels: config.maxPixels,
+    recycleRssBytes: config.workerRecycleRssMb * 1024 * 1024,
     onClaim: (jobId) => send({ type: 'claimed', jobId }),
     onDone: (jobId, outcome, ms) => send({ type: 'done', jobId, outcome, ms }),
   });
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // SIGTERM may come twice (to the process group, then from the supervisor): both mean drain
+  const stop = () => executor.drain(config.shutdownGraceMs);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   process.on('disconnect', stop);
   process.on('message', (m: SupervisorMessage) => {
     if (m?.type === 'wake') executor.wake();
   });
   send({ type: 'ready', workerId });
   logger.info({ queue: config.queue, storage: config.storage }, 'worker ready');
-  await executor.loop(controller.signal);
+  const ended = await executor.loop();
+  if (ended === 'recycle') send({ type: 'recycle', rss: process.memoryUsage().rss });
   await runners.dispose();
   await disposeContext(ctx);
   await queue.close();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, FilterlabError } from '../../errors.js';
-import { formatZodError } from '../../zod-errors.js';
+import { parseWith } from '../../util/parse-with.js';
 
 /**
  * Field builders for the zod schemas of `scheduler/scheduler_config.json`. Each scheduler file
@@ -102,15 +102,15 @@ export function parseSchedulerConfig<S extends z.ZodType>(
   raw: unknown,
   className: string,
 ): z.output<S> {
-  const result = schema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new FilterlabError(
-      'FL_ERR_CONFIG',
-      `Invalid scheduler config for ${className}: ${formatZodError(result.error)}`,
-      { cause: result.error, details: { scheduler: className } },
-    );
-  }
-  return result.data;
+  return parseWith(
+    schema,
+    raw ?? {},
+    'FL_ERR_CONFIG',
+    `Invalid scheduler config for ${className}`,
+    {
+      details: { scheduler: className },
+    },
+  );
 }
 
 const PYTHON_NUMBER = /^(-?Infinity|NaN)/;

@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  absStats,
-  diffusersMismatch,
-  casesFor,
-  DIFFUSERS_FIXTURE,
   dummySampleDeter,
-  loopsFor,
   maxAbsDiff,
-  runFullLoop,
+  testFullLoops,
+  testScheduleCases,
 } from './__fixtures__/diffusers-fixture.js';
 import { DdimScheduler } from './ddim.js';
 import { trainSchedule } from './betas.js';
@@ -15,21 +11,15 @@ import { trainSchedule } from './betas.js';
 // Expected schedules: __fixtures__/diffusers-schedules.json from test/reference/diffusers_schedules.py
 // (numpy transcription of diffusers' DDIMScheduler.set_timesteps and the img2img get_timesteps).
 describe('DDIMScheduler schedules', () => {
-  for (const c of casesFor('DDIMScheduler')) {
-    it(`${c.config}, ${c.steps} steps, strength ${c.strength}`, () => {
-      const scheduler = new DdimScheduler(DIFFUSERS_FIXTURE.configs[c.config]);
-      if (c.error) {
-        expect(() => scheduler.plan(c.steps, { strength: c.strength })).toThrowError(
-          /steps \* strength >= 1/,
-        );
-        return;
-      }
-      const run = scheduler.plan(c.steps, { strength: c.strength });
+  testScheduleCases(
+    'DDIMScheduler',
+    (config) => new DdimScheduler(config),
+    (run, c) => {
       expect(maxAbsDiff(run.timesteps, c.timesteps ?? [])).toBe(0);
       expect(run.sigmas).toBeUndefined();
       expect(run.initNoiseSigma).toBe(1);
-    });
-  }
+    },
+  );
 
   it('offsets leading timesteps (diffusers test_steps_offset: [801, 601, 401, 201, 1])', () => {
     expect(new DdimScheduler({ steps_offset: 1 }).plan(5).timesteps).toEqual([
@@ -48,13 +38,7 @@ describe('DDIMScheduler schedules', () => {
 });
 
 describe('DDIMScheduler full loops from diffusers tests', () => {
-  for (const loop of loopsFor('DDIMScheduler')) {
-    it(`${loop.name} (${loop.source})`, () => {
-      const stats = absStats(runFullLoop(new DdimScheduler(loop.config), loop, false));
-      expect(diffusersMismatch(stats, loop)).toBeUndefined();
-      expect(Math.abs(stats.sum - loop.sum)).toBeLessThanOrEqual(1e-5 * Math.max(1, loop.sum));
-    });
-  }
+  testFullLoops('DDIMScheduler', (config) => new DdimScheduler(config), false);
 });
 
 describe('DDIMScheduler step', () => {

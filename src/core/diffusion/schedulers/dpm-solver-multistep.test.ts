@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  absStats,
-  diffusersMismatch,
-  casesFor,
   DIFFUSERS_FIXTURE,
   dummySampleDeter,
-  loopsFor,
   maxAbsDiff,
-  runFullLoop,
+  testFullLoops,
+  testScheduleCases,
 } from './__fixtures__/diffusers-fixture.js';
 import { DpmSolverMultistepScheduler } from './dpm-solver-multistep.js';
 import { parseSchedulerConfigText } from './config.js';
@@ -16,33 +13,23 @@ import { parseSchedulerConfigText } from './config.js';
 // (numpy transcription of diffusers' DPMSolverMultistepScheduler.set_timesteps, with and without
 // use_karras_sigmas, and the img2img get_timesteps).
 describe('DPMSolverMultistepScheduler schedules', () => {
-  for (const c of casesFor('DPMSolverMultistepScheduler')) {
-    it(`${c.config}, ${c.steps} steps, strength ${c.strength}`, () => {
-      const scheduler = new DpmSolverMultistepScheduler(DIFFUSERS_FIXTURE.configs[c.config]);
-      if (c.error) {
-        expect(() => scheduler.plan(c.steps, { strength: c.strength })).toThrowError(
-          /steps \* strength >= 1/,
-        );
-        return;
-      }
-      const run = scheduler.plan(c.steps, { strength: c.strength });
+  testScheduleCases(
+    'DPMSolverMultistepScheduler',
+    (config) => new DpmSolverMultistepScheduler(config),
+    (run, c) => {
       expect(maxAbsDiff(run.timesteps, c.timesteps ?? [])).toBe(0);
       expect(maxAbsDiff(run.sigmas ?? [], c.sigmas ?? [])).toBeLessThan(1e-4);
       expect(run.initNoiseSigma).toBe(1);
-    });
-  }
+    },
+  );
 });
 
 describe('DPMSolverMultistepScheduler full loops from diffusers tests', () => {
-  for (const loop of loopsFor('DPMSolverMultistepScheduler')) {
-    it(`${loop.name} (${loop.source})`, () => {
-      const stats = absStats(
-        runFullLoop(new DpmSolverMultistepScheduler(loop.config), loop, false),
-      );
-      expect(diffusersMismatch(stats, loop)).toBeUndefined();
-      expect(Math.abs(stats.sum - loop.sum)).toBeLessThanOrEqual(1e-5 * Math.max(1, loop.sum));
-    });
-  }
+  testFullLoops(
+    'DPMSolverMultistepScheduler',
+    (config) => new DpmSolverMultistepScheduler(config),
+    false,
+  );
 });
 
 describe('DPMSolverMultistepScheduler runs', () => {

@@ -95,6 +95,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
   readonly config: Readonly<DpmSolverMultistepConfig>;
   private readonly train: TrainSchedule;
 
+  // Copied from ./euler-discrete.ts:EulerDiscreteScheduler.constructor with EulerDiscreteConfigSchema->DpmSolverMultistepConfigSchema
   constructor(config?: unknown) {
     this.config = Object.freeze(
       parseSchedulerConfig(DpmSolverMultistepConfigSchema, config, CLASS),
@@ -196,6 +197,7 @@ class DpmRun implements SchedulerRun {
     this.sigmas = full.sigmas.slice(begin);
   }
 
+  // Copied from ./ddim.ts:DdimRun.scaleModelInput
   scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     checkIndex(stepIndex, this.timesteps.length);
     return unscaledInput(sample, out);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../rng.js';
 import {
-  casesFor,
   DIFFUSERS_FIXTURE,
   dummySampleDeter,
   maxAbsDiff,
+  testScheduleCases,
 } from './__fixtures__/diffusers-fixture.js';
 import { EulerAncestralDiscreteScheduler } from './euler-ancestral-discrete.js';
 
@@ -13,21 +13,15 @@ import { EulerAncestralDiscreteScheduler } from './euler-ancestral-discrete.js';
 // full-loop tests for this scheduler draw torch's RNG, which filterlab does not reproduce, so the
 // step is checked against the k-diffusion formulas written out below instead.
 describe('EulerAncestralDiscreteScheduler schedules', () => {
-  for (const c of casesFor('EulerAncestralDiscreteScheduler')) {
-    it(`${c.config}, ${c.steps} steps, strength ${c.strength}`, () => {
-      const scheduler = new EulerAncestralDiscreteScheduler(DIFFUSERS_FIXTURE.configs[c.config]);
-      if (c.error) {
-        expect(() => scheduler.plan(c.steps, { strength: c.strength })).toThrowError(
-          /steps \* strength >= 1/,
-        );
-        return;
-      }
-      const run = scheduler.plan(c.steps, { strength: c.strength });
+  testScheduleCases(
+    'EulerAncestralDiscreteScheduler',
+    (config) => new EulerAncestralDiscreteScheduler(config),
+    (run, c) => {
       expect(maxAbsDiff(run.timesteps, c.timesteps ?? [])).toBeLessThan(1e-4);
       expect(maxAbsDiff(run.sigmas ?? [], c.sigmas ?? [])).toBeLessThan(1e-4);
       expect(run.initNoiseSigma).toBeCloseTo(c.initNoiseSigma ?? Number.NaN, 4);
-    });
-  }
+    },
+  );
 });
 
 describe('EulerAncestralDiscreteScheduler step', () => {

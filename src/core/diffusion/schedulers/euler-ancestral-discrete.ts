@@ -54,6 +54,7 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
   readonly config: Readonly<EulerAncestralDiscreteConfig>;
   private readonly train: TrainSchedule;
 
+  // Copied from ./euler-discrete.ts:EulerDiscreteScheduler.constructor with EulerDiscreteConfigSchema->EulerAncestralDiscreteConfigSchema
   constructor(config?: unknown) {
     this.config = Object.freeze(
       parseSchedulerConfig(EulerAncestralDiscreteConfigSchema, config, CLASS),
@@ -103,6 +104,7 @@ class EulerAncestralRun implements SchedulerRun {
     this.noise = new StepNoise(rng, 'euler-ancestral, which adds fresh noise at every step');
   }
 
+  // Copied from ./euler-discrete.ts:EulerRun.scaleModelInput
   scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     checkIndex(stepIndex, this.timesteps.length);
     return scaleBySigma(this.sigmas[stepIndex] as number, sample, output(sample.length, out));
@@ -135,6 +137,7 @@ class EulerAncestralRun implements SchedulerRun {
     return target;
   }
 
+  // Copied from ./euler-discrete.ts:EulerRun.addNoise
   addNoise(
     original: Float32Array,
     noise: Float32Array,

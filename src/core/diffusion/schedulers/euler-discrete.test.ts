@@ -1,33 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
-  absStats,
-  diffusersMismatch,
-  casesFor,
   DIFFUSERS_FIXTURE,
-  loopsFor,
   maxAbsDiff,
-  runFullLoop,
+  testFullLoops,
+  testScheduleCases,
 } from './__fixtures__/diffusers-fixture.js';
 import { EulerDiscreteScheduler } from './euler-discrete.js';
 
 // Expected schedules: src/core/diffusion/schedulers/__fixtures__/diffusers-schedules.json, written by
 // test/reference/diffusers_schedules.py (numpy transcription of diffusers' EulerDiscreteScheduler).
 describe('EulerDiscreteScheduler schedules', () => {
-  for (const c of casesFor('EulerDiscreteScheduler')) {
-    it(`${c.config}, ${c.steps} steps, strength ${c.strength}`, () => {
-      const scheduler = new EulerDiscreteScheduler(DIFFUSERS_FIXTURE.configs[c.config]);
-      if (c.error) {
-        expect(() => scheduler.plan(c.steps, { strength: c.strength })).toThrowError(
-          /steps \* strength >= 1/,
-        );
-        return;
-      }
-      const run = scheduler.plan(c.steps, { strength: c.strength });
+  testScheduleCases(
+    'EulerDiscreteScheduler',
+    (config) => new EulerDiscreteScheduler(config),
+    (run, c) => {
       expect(maxAbsDiff(run.timesteps, c.timesteps ?? [])).toBeLessThan(1e-4);
       expect(maxAbsDiff(run.sigmas ?? [], c.sigmas ?? [])).toBeLessThan(1e-4);
       expect(run.initNoiseSigma).toBeCloseTo(c.initNoiseSigma ?? Number.NaN, 4);
-    });
-  }
+    },
+  );
 
   it('starts a trailing schedule at the training sigma max', () => {
     // sigma at t = 999 for scaled_linear 0.00085..0.012 is 14.6146 (k-diffusion's sigma_max for SD)
@@ -38,15 +29,7 @@ describe('EulerDiscreteScheduler schedules', () => {
 });
 
 describe('EulerDiscreteScheduler full loops from diffusers tests', () => {
-  for (const loop of loopsFor('EulerDiscreteScheduler')) {
-    it(`${loop.name} (${loop.source})`, () => {
-      const stats = absStats(runFullLoop(new EulerDiscreteScheduler(loop.config), loop, true));
-      // diffusers' assertion tolerances
-      expect(diffusersMismatch(stats, loop)).toBeUndefined();
-      // and the transcription, which uses float32 arithmetic like torch
-      expect(Math.abs(stats.sum - loop.sum)).toBeLessThanOrEqual(1e-5 * Math.max(1, loop.sum));
-    });
-  }
+  testFullLoops('EulerDiscreteScheduler', (config) => new EulerDiscreteScheduler(config), true);
 });
 
 describe('SD-Turbo img2img rule', () => {

@@ -1,36 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../rng.js';
 import {
-  absStats,
-  diffusersMismatch,
-  casesFor,
-  DIFFUSERS_FIXTURE,
   dummySampleDeter,
-  loopsFor,
-  runFullLoop,
+  testFullLoops,
+  testScheduleCases,
 } from './__fixtures__/diffusers-fixture.js';
 import { LcmScheduler } from './lcm.js';
 
 // Expected schedules: __fixtures__/diffusers-schedules.json from test/reference/diffusers_schedules.py
 // (numpy transcription of diffusers' LCMScheduler.set_timesteps, strength included).
 describe('LCMScheduler schedules', () => {
-  for (const c of casesFor('LCMScheduler')) {
-    it(`${c.config}, ${c.steps} steps, strength ${c.strength}`, () => {
-      const scheduler = new LcmScheduler(DIFFUSERS_FIXTURE.configs[c.config]);
-      if (c.error) {
-        expect(() => scheduler.plan(c.steps, { strength: c.strength })).toThrow(
-          expect.objectContaining({
-            code: 'FL_ERR_INVALID_ARGUMENT',
-            message: expect.stringMatching(/^Expected steps <= int/),
-          }),
-        );
-        return;
-      }
-      const run = scheduler.plan(c.steps, { strength: c.strength });
+  testScheduleCases(
+    'LCMScheduler',
+    (config) => new LcmScheduler(config),
+    (run, c) => {
       expect(run.timesteps).toEqual(c.timesteps);
       expect(run.initNoiseSigma).toBe(1);
-    });
-  }
+    },
+    expect.objectContaining({
+      code: 'FL_ERR_INVALID_ARGUMENT',
+      message: expect.stringMatching(/^Expected steps <= int/),
+    }),
+  );
 
   it('ends where diffusers test_inference_steps says (99, 39, 19 for 10, 25, 50 steps)', () => {
     const lcm = new LcmScheduler();
@@ -46,13 +37,7 @@ describe('LCMScheduler schedules', () => {
 });
 
 describe('LCMScheduler full loops from diffusers tests', () => {
-  for (const loop of loopsFor('LCMScheduler')) {
-    it(`${loop.name} (${loop.source})`, () => {
-      const stats = absStats(runFullLoop(new LcmScheduler(loop.config), loop, false));
-      expect(diffusersMismatch(stats, loop)).toBeUndefined();
-      expect(Math.abs(stats.sum - loop.sum)).toBeLessThanOrEqual(1e-5 * Math.max(1, loop.sum));
-    });
-  }
+  testFullLoops('LCMScheduler', (config) => new LcmScheduler(config), false);
 });
 
 describe('LCMScheduler noise injection', () => {

@@ -56,6 +56,7 @@ export class LcmScheduler implements Scheduler {
   readonly config: Readonly<LcmConfig>;
   private readonly alphasCumprod: Float32Array;
 
+  // Copied from ./ddim.ts:DdimScheduler.constructor with DdimConfigSchema->LcmConfigSchema
   constructor(config?: unknown) {
     this.config = Object.freeze(parseSchedulerConfig(LcmConfigSchema, config, CLASS));
     this.alphasCumprod = trainSchedule(this.config).alphasCumprod;
@@ -134,6 +135,7 @@ class LcmRun implements SchedulerRun {
     );
   }
 
+  // Copied from ./ddim.ts:DdimRun.scaleModelInput
   scaleModelInput(sample: Float32Array, stepIndex: number, out?: Float32Array): Float32Array {
     checkIndex(stepIndex, this.timesteps.length);
     return unscaledInput(sample, out);

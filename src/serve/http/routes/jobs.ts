@@ -1,23 +1,16 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FilterlabError } from '../../../core/errors.js';
 import { resolveParams } from '../../../core/filters/params.js';
 import { inspectImage } from '../../../core/image/decode.js';
-import { MIME_TYPES, OUTPUT_FORMATS, type OutputFormat } from '../../../core/image/formats.js';
+import { MIME_TYPES } from '../../../core/image/formats.js';
+import { stripMetadata } from '../../../core/image/strip-metadata.js';
 import { isFinal, newJobId, type JobRecord } from '../../jobs.js';
 import { inputKey, resultKey } from '../../storage/blob-store.js';
-import type { ServerDeps } from '../app.js';
+import type { ServerDeps } from '../deps.js';
 import { notFound } from '../errors.js';
+import { drainUpload, readUpload } from './upload-form.js';
 
 const DAY = 86_400_000;
-
-interface Upload {
-  filter?: string;
-  params: Record<string, unknown>;
-  seed?: number;
-  priority?: number;
-  format?: OutputFormat;
-  image?: Buffer;
-}
 
 const jobIdParams = {
   type: 'object',
@@ -66,13 +59,13 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
     for (const end of streams) end();
   });
 
-  const owned = async (request: FastifyRequest<{ Params: { id: string } }>): Promise<JobRecord> => {
+  const owned = async (request: { params: { id: string }; owner: string }): Promise<JobRecord> => {
     const job = await queue.get(request.params.id);
     if (!job || job.owner !== request.owner) throw notFound('job');
     return job;
   };
 
-  app.post(
+  app.post<{ Headers: { 'idempotency-key'?: string } }>(
     '/v1/jobs',
     {
       schema: {
@@ -92,15 +85,15 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
           `Expected multipart/form-data but received ${request.headers['content-type'] ?? 'no Content-Type'}`,
         );
       }
-      const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
+      const idempotencyKey = request.headers['idempotency-key'];
       if (idempotencyKey) {
         const existing = await queue.findByIdempotencyKey(request.owner, idempotencyKey);
         if (existing) {
-          await drain(request);
+          await drainUpload(request, config.maxUploadBytes);
           return reply.status(200).send(jobView(existing));
         }
       }
-      const upload = await readUpload(request);
+      const upload = await readUpload(request, config.maxUploadBytes);
       if (!upload.filter)
         throw new FilterlabError(
           'FL_ERR_INVALID_ARGUMENT',
@@ -113,36 +106,41 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
           'FL_ERR_IMAGE_EMPTY',
           'Expected an "image" file field but received none',
         );
-      const header = await inspectImage(upload.image, {
-        name: 'upload',
-        limits: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
-      });
-      const used = await queue.countCreatedSince(request.owner, Date.now() - DAY);
-      const quota =
-        deps.keys.list().find((k) => k.id === request.owner)?.quotaPerDay ?? config.quotaPerDay;
-      if (used >= quota)
+      const limits = { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels };
+      await inspectImage(upload.image, { name: 'upload', limits });
+      const key = deps.keys.get(request.owner);
+      // priority is the key's to give: a client may lower its jobs' priority, not raise it
+      const maxPriority = key?.maxPriority ?? 0;
+      if ((upload.priority ?? 0) > maxPriority)
         throw new FilterlabError(
-          'FL_ERR_QUOTA',
-          `Expected at most ${quota} jobs per day for this key; ${used} were created in the last 24 h`,
+          'FL_ERR_INVALID_ARGUMENT',
+          `Expected priority at most ${maxPriority} for this API key but received ${upload.priority}`,
         );
+      // counted and inserted in one atomic step by enqueue: concurrent uploads cannot overrun it
+      const quota = key?.quotaPerDay ?? config.quotaPerDay;
 
       const id = newJobId();
-      await store.put(inputKey(id), upload.image, MIME_TYPES[header.format]);
+      // stored without EXIF/GPS/XMP: where a photo was taken is never kept at rest
+      const stored = await stripMetadata(upload.image, { name: 'upload', limits });
+      await store.put(inputKey(id), stored.bytes, MIME_TYPES[stored.format]);
       let job: JobRecord;
       try {
-        job = await queue.enqueue({
-          id,
-          owner: request.owner,
-          filter: spec.id,
-          params,
-          seed: upload.seed ?? 0,
-          priority: upload.priority ?? 0,
-          ...(upload.format ? { format: upload.format } : {}),
-          maxAttempts: config.maxAttempts,
-          inputKey: inputKey(id),
-          ...(idempotencyKey ? { idempotencyKey } : {}),
-          expiresAt: Date.now() + config.retentionMs,
-        });
+        job = await queue.enqueue(
+          {
+            id,
+            owner: request.owner,
+            filter: spec.id,
+            params,
+            seed: upload.seed ?? 0,
+            priority: upload.priority ?? 0,
+            ...(upload.format ? { format: upload.format } : {}),
+            maxAttempts: config.maxAttempts,
+            inputKey: inputKey(id),
+            ...(idempotencyKey ? { idempotencyKey } : {}),
+            expiresAt: Date.now() + config.retentionMs,
+          },
+          { quota: { limit: quota, windowMs: DAY } },
+        );
       } catch (error) {
         await store.delete(inputKey(id));
         // a concurrent request with the same idempotency key won the race: answer with its job
@@ -158,17 +156,17 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
     },
   );
 
-  app.get(
+  app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
     { schema: { summary: 'Job status and progress', params: jobIdParams } },
-    async (request) => jobView(await owned(request as FastifyRequest<{ Params: { id: string } }>)),
+    async (request) => jobView(await owned(request)),
   );
 
-  app.get(
+  app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/result',
     { schema: { summary: 'The result image', params: jobIdParams } },
     async (request, reply) => {
-      const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      const job = await owned(request);
       if (job.status !== 'succeeded' || !job.resultKey) {
         throw new FilterlabError(
           'FL_ERR_NOT_READY',
@@ -191,16 +189,16 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
     },
   );
 
-  app.get(
+  app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/events',
     { schema: { summary: 'Progress as server-sent events', params: jobIdParams } },
     async (request, reply) => {
-      const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      const job = await owned(request);
       streamEvents(deps, job, reply, streams);
     },
   );
 
-  app.post(
+  app.post<{ Params: { id: string } }>(
     '/v1/jobs/:id/cancel',
     {
       schema: {
@@ -209,17 +207,17 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
       },
     },
     async (request, reply) => {
-      const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      const job = await owned(request);
       const after = isFinal(job.status) ? job : await queue.cancel(job.id);
       return reply.status(202).send(jobView(after ?? job));
     },
   );
 
-  app.delete(
+  app.delete<{ Params: { id: string } }>(
     '/v1/jobs/:id',
     { schema: { summary: 'Cancel a job and delete its files', params: jobIdParams } },
     async (request, reply) => {
-      const job = await owned(request as FastifyRequest<{ Params: { id: string } }>);
+      const job = await owned(request);
       if (!isFinal(job.status)) await queue.cancel(job.id);
       // the result key, not job.resultKey: a running job's worker may store it meanwhile
       await store.delete(job.inputKey);
@@ -271,85 +269,6 @@ function streamEvents(
     },
     () => undefined,
   );
-}
-
-async function readUpload(request: FastifyRequest): Promise<Upload> {
-  const upload: Upload = { params: {} };
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'image' && part.fieldname !== 'file') {
-        await part.toBuffer();
-        throw new FilterlabError(
-          'FL_ERR_INVALID_ARGUMENT',
-          `Expected the file in field "image" but received field "${part.fieldname}"`,
-        );
-      }
-      upload.image = await part.toBuffer();
-      continue;
-    }
-    const value = String(part.value);
-    switch (part.fieldname) {
-      case 'filter':
-        upload.filter = value;
-        break;
-      case 'params':
-        upload.params = parseJsonObject(value);
-        break;
-      case 'seed':
-        upload.seed = intField('seed', value, 0, 0xffffffff);
-        break;
-      case 'priority':
-        upload.priority = intField('priority', value, -10, 10);
-        break;
-      case 'format':
-        if (!(OUTPUT_FORMATS as readonly string[]).includes(value)) {
-          throw new FilterlabError(
-            'FL_ERR_INVALID_ARGUMENT',
-            `Expected format to be one of ${OUTPUT_FORMATS.join(', ')} but received ${JSON.stringify(value)}`,
-          );
-        }
-        upload.format = value as OutputFormat;
-        break;
-      default:
-        // flat fields "param.strength=0.6" are accepted as parameters too (plain HTML forms)
-        if (part.fieldname.startsWith('param.')) upload.params[part.fieldname.slice(6)] = value;
-        else
-          throw new FilterlabError(
-            'FL_ERR_INVALID_ARGUMENT',
-            `Unknown field "${part.fieldname}": expected image, filter, params, seed, priority, format or param.<name>`,
-          );
-    }
-  }
-  return upload;
-}
-
-async function drain(request: FastifyRequest): Promise<void> {
-  for await (const part of request.parts()) if (part.type === 'file') await part.toBuffer();
-}
-
-function parseJsonObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && !Array.isArray(value))
-      return value as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new FilterlabError(
-    'FL_ERR_PARAM_INVALID',
-    `Expected "params" to be a JSON object but received ${JSON.stringify(text.slice(0, 60))}`,
-  );
-}
-
-function intField(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new FilterlabError(
-      'FL_ERR_INVALID_ARGUMENT',
-      `Expected ${name} to be an integer in [${min}, ${max}] but received ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
 }
 
 function extension(contentType: string): string {

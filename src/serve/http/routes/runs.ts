@@ -1,10 +1,27 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ServerDeps } from '../app.js';
+import { z } from 'zod';
+import type { ServerDeps } from '../deps.js';
 import { notFound } from '../errors.js';
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** What the runs page shows from a run's results.json; anything else in it is ignored. */
+const RunSummarySchema = z.looseObject({
+  verdict: z.unknown().optional(),
+  name: z.unknown().optional(),
+  experiment: z.unknown().optional(),
+});
+
+async function readSummary(file: string): Promise<z.infer<typeof RunSummarySchema>> {
+  const text = await readFile(file, 'utf8').catch(() => '{}');
+  try {
+    return RunSummarySchema.parse(JSON.parse(text));
+  } catch {
+    return {}; // a run still being written, or not a lab run: listed by its folder name
+  }
+}
 
 /** Lab runs (folders with report.html and results.json) for the web app's runs page. */
 export function registerRunRoutes(app: FastifyInstance, deps: ServerDeps): void {
@@ -17,9 +34,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: ServerDeps): void 
       const dir = path.join(root, name);
       const report = await stat(path.join(dir, 'report.html')).catch(() => undefined);
       if (!report) continue;
-      const summary = await readFile(path.join(dir, 'results.json'), 'utf8')
-        .then((t) => JSON.parse(t) as { verdict?: unknown; name?: unknown; experiment?: unknown })
-        .catch(() => ({}) as { verdict?: unknown; name?: unknown; experiment?: unknown });
+      const summary = await readSummary(path.join(dir, 'results.json'));
       runs.push({
         id: name,
         createdAt: report.mtime.toISOString(),
@@ -31,11 +46,16 @@ export function registerRunRoutes(app: FastifyInstance, deps: ServerDeps): void 
     return { runs: runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) };
   });
 
-  app.get('/runs/:id/report.html', { schema: { hide: true } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    if (!RUN_ID.test(id)) throw notFound('run');
-    const html = await readFile(path.join(root, id, 'report.html')).catch(() => undefined);
-    if (!html) throw notFound('run');
-    return reply.header('content-type', 'text/html; charset=utf-8').send(html);
-  });
+  // reports show faces: they need a key (or a browser session) like the API
+  app.get<{ Params: { id: string } }>(
+    '/runs/:id/report.html',
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!RUN_ID.test(id)) throw notFound('run');
+      const html = await readFile(path.join(root, id, 'report.html')).catch(() => undefined);
+      if (!html) throw notFound('run');
+      return reply.header('content-type', 'text/html; charset=utf-8').send(html);
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServerDeps } from '../app.js';
+import type { ServerDeps } from '../deps.js';
 
 export function registerSystemRoutes(app: FastifyInstance, deps: ServerDeps): void {
   app.get('/healthz', { schema: { summary: 'Liveness', security: [] } }, async () => ({
@@ -51,6 +51,6 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ServerDeps): vo
     },
   );
 
-  app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs', { schema: { hide: true, security: [] } }, async () => app.swagger());
+  app.get('/docs/json', { schema: { hide: true, security: [] } }, async () => app.swagger());
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Scheduler } from '../scheduler.js';
+import { expect, it } from 'vitest';
+import type { Scheduler, SchedulerRun } from '../scheduler.js';
 
 /**
  * diffusers-schedules.json, written by test/reference/diffusers_schedules.py (a numpy transcription
@@ -118,4 +119,42 @@ export function maxAbsDiff(actual: readonly number[], expected: readonly number[
   for (let i = 0; i < actual.length; i++)
     worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
   return worst;
+}
+
+/**
+ * One test per schedule case of `className`: `check` compares the plan with the case, and a case
+ * diffusers refuses must throw `refusal` (a pattern, or a matcher for the whole error).
+ */
+export function testScheduleCases(
+  className: string,
+  create: (config: Record<string, unknown> | undefined) => Scheduler,
+  check: (run: SchedulerRun, c: ScheduleCase) => void,
+  refusal: unknown = /steps \* strength >= 1/,
+): void {
+  for (const c of casesFor(className)) {
+    it(`${c.config}, ${c.steps} steps, strength ${c.strength}`, () => {
+      const scheduler = create(DIFFUSERS_FIXTURE.configs[c.config]);
+      const plan = () => scheduler.plan(c.steps, { strength: c.strength });
+      if (c.error) expect(plan).toThrow(refusal as RegExp);
+      else check(plan(), c);
+    });
+  }
+}
+
+/**
+ * One test per diffusers full loop of `className`: within the diffusers test's own tolerances,
+ * and within 1e-5 (relative) of the float32 transcription.
+ */
+export function testFullLoops(
+  className: string,
+  create: (config: Record<string, unknown>) => Scheduler,
+  reassignScaled: boolean,
+): void {
+  for (const loop of loopsFor(className)) {
+    it(`${loop.name} (${loop.source})`, () => {
+      const stats = absStats(runFullLoop(create(loop.config), loop, reassignScaled));
+      expect(diffusersMismatch(stats, loop)).toBeUndefined();
+      expect(Math.abs(stats.sum - loop.sum)).toBeLessThanOrEqual(1e-5 * Math.max(1, loop.sum));
+    });
+  }
 }

@@ -3,9 +3,13 @@
  * loopback with free ports: `redis-server` from Debian (installed by .ci/run) with append-only
  * persistence in a temp folder, and s3rver in this process. Suites skip when redis-server is
  * not installed.
+ *
+ * Teardown is explicit: every file that starts them calls `afterAll(stopScaleOutServices)`.
+ * An exit handler is not enough: vitest ends its forked workers with SIGTERM, which runs no
+ * 'exit' listener, so a redis-server started that way outlived every test run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +24,8 @@ export interface RedisServer {
   stop(hard?: boolean): Promise<void>;
   /** Start it again on the same port and data folder. */
   restart(): Promise<void>;
+  /** Stop it and remove its data folder. */
+  close(): Promise<void>;
 }
 
 export function hasRedisServer(): boolean {
@@ -78,25 +84,37 @@ export async function startRedis(): Promise<RedisServer> {
       );
       client.disconnect();
       if (ok) return;
-      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`redis-server did not start on port ${port}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await launch();
-  process.once('exit', () => child?.kill('SIGKILL'));
+  const stop = async (hard = false) => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill(hard ? 'SIGKILL' : 'SIGTERM');
+    });
+  };
+  try {
+    await launch();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
-    async stop(hard = false) {
-      const c = child;
-      if (!c || c.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        c.once('exit', () => resolve());
-        c.kill(hard ? 'SIGKILL' : 'SIGTERM');
-      });
-    },
+    stop,
     restart: launch,
+    async close() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -107,16 +125,21 @@ export interface Services {
 
 let services: Promise<Services> | undefined;
 let started: Services | undefined;
+let teardown: (() => Promise<void>) | undefined;
 
 /** Redis and S3 for this test file, started on first use; AWS_* point the SDK (and forked workers) at the local S3. */
 export function scaleOutServices(): Promise<Services> {
   services ??= (async () => {
     const redis = await startRedis();
-    const s3 = await startLocalS3(
-      await freePort(),
-      await mkdtemp(path.join(os.tmpdir(), 'fl-s3-')),
-    );
-    process.once('beforeExit', () => void s3.close());
+    const s3Dir = await mkdtemp(path.join(os.tmpdir(), 'fl-s3-'));
+    const s3 = await startLocalS3(await freePort(), s3Dir).catch(async (error: unknown) => {
+      await Promise.all([redis.close(), rm(s3Dir, { recursive: true, force: true })]);
+      throw error;
+    });
+    teardown = async () => {
+      await Promise.all([redis.close(), s3.close()]);
+      await rm(s3Dir, { recursive: true, force: true });
+    };
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: s3.url,
       AWS_ACCESS_KEY_ID: 'S3RVER',
@@ -127,6 +150,16 @@ export function scaleOutServices(): Promise<Services> {
     return started;
   })();
   return services;
+}
+
+/** Stop Redis and S3 and remove their folders; a no-op when they were never started. */
+export async function stopScaleOutServices(): Promise<void> {
+  const pending = services;
+  if (!pending) return;
+  await pending.catch(() => undefined);
+  const stop = teardown;
+  services = started = teardown = undefined;
+  await stop?.();
 }
 
 let counter = 0;

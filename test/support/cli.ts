@@ -1,7 +1,7 @@
 /** The CLI run in-process, for tests: what it printed and the exit code it returned. */
-import { EXIT } from '../src/cli/exit-codes.js';
-import type { Io } from '../src/cli/io.js';
-import { runCli } from '../src/cli/main.js';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import type { Io } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/main.js';
 
 export interface CliRun extends Io {
   /** One entry per out() / err() call, in order. */

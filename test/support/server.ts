@@ -122,6 +122,12 @@ export async function getJob(base: string, id: string, key?: string): Promise<an
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
+/**
+ * The longest a helper waits by default: shorter than vitest's 60 s test timeout, so that a
+ * stuck wait fails with its own message. A test that waits longer raises its own timeout too.
+ */
+export const WAIT_MS = 45_000;
+
 /** Poll a job until `until` holds (default: a final status). */
 export async function waitForJob(
   base: string,
@@ -129,13 +135,18 @@ export async function waitForJob(
   options: { key?: string; timeoutMs?: number; until?: (job: any) => boolean } = {},
 ): Promise<any> {
   const until = options.until ?? ((job: any) => FINAL.has(job.status));
+  let last: any;
   return waitFor(
     async () => {
-      const job = await getJob(base, id, options.key);
-      return until(job) ? job : undefined;
+      last = await getJob(base, id, options.key);
+      return until(last) ? last : undefined;
     },
-    { timeoutMs: options.timeoutMs ?? 60_000, what: `job ${id}` },
-  );
+    { timeoutMs: options.timeoutMs ?? WAIT_MS, what: `job ${id}` },
+  ).catch((error: unknown) => {
+    if (!last) throw error;
+    const seen = `last seen ${last.status}, attempt ${last.attempts}, progress ${last.progress}`;
+    throw new Error(`${(error as Error).message} (${seen})`, { cause: error });
+  });
 }
 
 /** Call `probe` until it returns a value other than undefined, or fail after the deadline. */
@@ -164,7 +175,7 @@ export async function waitFor<T>(
 export async function readEvents(
   url: string,
   key?: string,
-  timeoutMs = 60_000,
+  timeoutMs = WAIT_MS,
 ): Promise<{ event: string; data: any }[]> {
   const res = await fetch(url, {
     headers: key ? { authorization: `Bearer ${key}` } : {},

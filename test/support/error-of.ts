@@ -1,4 +1,4 @@
-import { isFilterlabError } from '../src/core/errors.js';
+import { isFilterlabError } from '../../src/core/errors.js';
 
 /** The code and message of the FilterlabError that `work` rejects with; anything else fails. */
 export async function errorOf(

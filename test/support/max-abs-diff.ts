@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Image } from '../src/core/image/image.js';
+import type { Image } from '../../src/core/image/image.js';
 
 /** The largest difference between two images' values; they must be the same size. */
 export function maxAbsDiff(a: Image, b: Image): number {
