@@ -26,7 +26,7 @@
  * Goal: under 1 ms of non-ONNX work (scheduler + tensors) per step. Results: a table on stdout
  * and bench/results/diffusion.json.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateTinyDiffusion } from '../scripts/fixtures/tiny-diffusion.js';
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     ...(load
       ? {
           load: {
-            note: 'ONNX session creation of a UNet-sized model (SD widths, random weights, external data), each in a fresh process; peak RSS is the process maximum (Node + ORT + the model)',
+            note: 'ONNX session creation of a UNet-sized model (SD widths, random weights, external data), then two UNet calls at 64x64 latents, each case in a fresh process; RSS is the process peak (VmHWM: Node + ORT + the model) after creation and after the calls',
             ...load,
           },
         }
@@ -260,8 +260,42 @@ async function main(): Promise<void> {
         }
       : {}),
   };
-  await writeFile(RESULTS, JSON.stringify(report, null, 2) + '\n');
+  await writeFile(RESULTS, JSON.stringify(await keepUnmeasured(report, args), null, 2) + '\n');
   process.stdout.write(`wrote ${path.relative(ROOT, RESULTS)}\n`);
+}
+
+/**
+ * A run with --only leaves the other parts of the previous results in place, each with the
+ * command and date that measured it, rather than dropping them.
+ */
+async function keepUnmeasured(
+  report: Record<string, unknown>,
+  args: Args,
+): Promise<Record<string, unknown>> {
+  const previous =
+    (await readFile(RESULTS, 'utf8')
+      .then((t) => JSON.parse(t) as Record<string, unknown>)
+      .catch(() => undefined)) ?? {};
+  const out = { ...report };
+  const kept: Record<string, { command: unknown; date: unknown }> = {};
+  const keys: Record<Part, string[]> = {
+    steps: ['results', 'allMeetGoal'],
+    load: ['load'],
+    decode: ['decode'],
+  };
+  for (const part of PARTS) {
+    if (args.only.includes(part) || !(keys[part][0]! in previous)) continue;
+    for (const key of keys[part]) out[key] = previous[key];
+    const earlier = previous['measuredBy'] as Record<string, { command: unknown; date: unknown }>;
+    kept[part] = earlier?.[part] ?? { command: previous['command'], date: previous['date'] };
+  }
+  const measuredBy = Object.fromEntries(
+    PARTS.filter((part) => args.only.includes(part) || kept[part]).map((part) => [
+      part,
+      kept[part] ?? { command: report['command'], date: report['date'] },
+    ]),
+  );
+  return { ...out, measuredBy };
 }
 
 /** Every case with sessions of `threads` intra-op threads. */

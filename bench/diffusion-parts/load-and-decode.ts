@@ -1,10 +1,11 @@
 /**
  * The parts of `npm run bench:diffusion` that are about whole models rather than steps:
  *
- * - load: session creation time and peak RSS of a UNet-sized model (models-at-scale.ts, ~660 MB
- *   of external data, generated into a temporary folder and deleted after), each in a fresh
- *   process: graph optimisation `all` without the cache, `all` filling the cache (first run),
- *   `all` from the cache (every later run), and `basic` without it;
+ * - load: session creation time and peak RSS of a UNet-sized model (models-at-scale.ts, ~600 MiB
+ *   of external data, generated into a temporary folder and deleted after), then two UNet calls
+ *   at 64x64 latents, each case in a fresh process: graph optimisation `all` without the cache,
+ *   `all` filling the cache (first run), `all` from the cache (every later run), and `basic`
+ *   without it;
  * - decode: one 512x512 decode (64x64x4 latents) by the SD VAE decoder and by TAESD's, both at
  *   their real widths with random weights, and by the tiny fixture's two decoders.
  */
@@ -27,6 +28,10 @@ const CHILD = path.join(import.meta.dirname, 'session-child.ts');
 export interface LoadResult {
   case: string;
   createMs: number;
+  /** Peak RSS after session creation, and after two UNet calls. */
+  createRssMiB: number;
+  firstRunMs: number;
+  secondRunMs: number;
   maxRssMiB: number;
 }
 

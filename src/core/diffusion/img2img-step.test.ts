@@ -130,6 +130,12 @@ describe('diffusion.img2img in a filter spec', () => {
     expect(e.message).toMatch(/steps \* strength >= 1/);
   });
 
+  it('refuses vae: taesd at compile time for a model without taesd/', async () => {
+    const e = await errorOf(() => compile(spec([{ ...img2img, vae: 'taesd' }], strength), ctx));
+    expect(e.code).toBe('FL_ERR_INVALID_ARGUMENT');
+    expect(e.message).toMatch(/Expected the tiny autoencoder .* for vae "taesd" but it has none/);
+  });
+
   it('refuses options out of range and a model that is not a diffusers folder', async () => {
     const bad = await errorOf(() => compile(spec([{ ...img2img, strength: 0 }]), ctx));
     expect(bad.code).toBe('FL_ERR_SPEC_INVALID');

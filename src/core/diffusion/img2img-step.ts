@@ -74,6 +74,7 @@ export const img2imgStep = defineStep({
     const pipeline = await loadPipeline(options, env);
     // The spec's own values must make a valid run (SD-Turbo's steps x strength >= 1 included).
     pipeline.scheduler(options.scheduler).plan(options.steps, { strength: options.strength });
+    pipeline.autoencoder(options.vae);
     return {
       async run({ input, options: o, values, run }) {
         const { kept } = await generateBestOf(
@@ -105,6 +106,7 @@ export const txt2imgStep = defineStep({
   async prepare(options, env) {
     const pipeline = await loadPipeline(options, env);
     pipeline.scheduler(options.scheduler).plan(options.steps);
+    pipeline.autoencoder(options.vae);
     return {
       async run({ options: o, run }) {
         const result = await pipeline.generate({

@@ -214,9 +214,9 @@ export class StableDiffusionPipeline {
       size.height / factor,
       size.width / factor,
     ];
+    const codec = this.autoencoder(r.vae); // a missing TAESD fails before any model runs
     const encoded = await timed(timings, 'textEncoderMs', () => this.encodeText(r, cfg));
     for (const warning of encoded.warnings) this.logger?.warn({ dir: this.layout.dir }, warning);
-    const codec = this.codec(r.vae);
     const imageLatents = r.image
       ? await timed(timings, 'vaeEncodeMs', () => codec.encode(atSize(r.image!, size), r.signal))
       : undefined;
@@ -335,8 +335,8 @@ export class StableDiffusionPipeline {
     return latents;
   }
 
-  /** The autoencoder a run asked for; TAESD only where the folder has taesd/. */
-  private codec(choice: VaeChoice = 'full'): VaeCodec {
+  /** The autoencoder a run asks for; TAESD only where the folder has taesd/. */
+  autoencoder(choice: VaeChoice = 'full'): VaeCodec {
     if (choice === 'full') return this.codecs.full;
     if (this.codecs.taesd) return this.codecs.taesd;
     throw new FilterlabError(
