@@ -11,7 +11,11 @@ declare module 'fastify' {
     owner: string;
   }
   interface FastifyContextConfig {
-    /** false: not counted against the rate limit (cheap cached reads a gallery makes many of). */
+    /**
+     * false: not counted against the rate limit. For cheap reads a gallery makes many of, and for
+     * the follow-up requests of a job already counted at its upload (events, result, delete): the
+     * web app previews every filter on a new photo, which is one counted request per filter.
+     */
     rateLimit?: boolean;
   }
 }

@@ -165,6 +165,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
   app.get<{ Params: { id: string }; Querystring: { download?: string } }>(
     '/v1/jobs/:id/result',
     {
+      config: { rateLimit: false },
       schema: {
         summary: 'The result image (?download=<name> to save it under that name)',
         params: jobIdParams,
@@ -203,7 +204,10 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id/events',
-    { schema: { summary: 'Progress as server-sent events', params: jobIdParams } },
+    {
+      config: { rateLimit: false },
+      schema: { summary: 'Progress as server-sent events', params: jobIdParams },
+    },
     async (request, reply) => {
       const job = await owned(request);
       streamEvents(deps, job, reply, streams);
@@ -227,7 +231,10 @@ export function registerJobRoutes(app: FastifyInstance, deps: ServerDeps): void 
 
   app.delete<{ Params: { id: string } }>(
     '/v1/jobs/:id',
-    { schema: { summary: 'Cancel a job and delete its files', params: jobIdParams } },
+    {
+      config: { rateLimit: false },
+      schema: { summary: 'Cancel a job and delete its files', params: jobIdParams },
+    },
     async (request, reply) => {
       const job = await owned(request);
       if (!isFinal(job.status)) await queue.cancel(job.id);
