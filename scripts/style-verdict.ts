@@ -42,6 +42,6 @@ for (const [filter, variants] of byFilter) {
     .map((g) => `${g.label}: ${fmt(g.value, 2)}`)
     .join('; ');
   console.log(
-    `| ${filter} | ${passing.length ? `SHIP (${passing.length}/${variants.length} settings pass)` : 'NO-SHIP'} | ${String(pick.params.strength)} | ${String(pick.params.keep)} | ${fmt(mean(pick, 'ssim'), 2)} | ${fmt(mean(pick, 'identity'))} | ${worst(pick, 'identity')} | ${fmt(mean(pick, 'skin_delta_e'), 2)} | ${worst(pick, 'skin_delta_e')} | ${fmt(mean(pick, 'skin_delta_l'), 2)} | ${failed || '–'} |`,
+    `| ${filter} | ${passing.length ? `SHIP (${passing.length}/${variants.length} settings pass)` : 'NO-SHIP'} | ${String(pick.params.strength ?? 'default')} | ${String(pick.params.keep ?? 'default')} | ${fmt(mean(pick, 'ssim'), 2)} | ${fmt(mean(pick, 'identity'))} | ${worst(pick, 'identity')} | ${fmt(mean(pick, 'skin_delta_e'), 2)} | ${worst(pick, 'skin_delta_e')} | ${fmt(mean(pick, 'skin_delta_l'), 2)} | ${failed || '–'} |`,
   );
 }

@@ -51,7 +51,7 @@ describe('built-in AI styles', () => {
     const store = new ModelStore(path.join(FACES_DEV, 'no-models-here'));
     for (const { spec } of styles) {
       expect(Object.keys(spec.params), spec.id).toEqual(['strength', 'keep', 'size']);
-      const step = spec.steps.find((s) => s.type === 'onnx.image') as { model: string };
+      const step = spec.steps.find((s) => s.type === 'onnx.image') as unknown as { model: string };
       const model = await store.resolve(step.model);
       expect(model.manifest.license, spec.id).toBe('MIT');
       expect(model.manifest.files.map((f) => f.path).sort()).toEqual([

@@ -13,33 +13,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf } from '../../../../test/support/error-of.js';
+import { cli } from '../../../../test/support/cli.js';
+import { writeCheckpoint } from '../../../../test/style-transfer/checkpoint-fixture.js';
 import { createImage } from '../../image/image.js';
 import { OnnxRuntime } from '../../runtime/onnx.js';
-import { createRng } from '../../rng.js';
 import { OnnxImageModel } from '../../steps/onnx-image.js';
 import { ModelStore } from '../store.js';
 import { importerFor } from './registry.js';
 import { CHECKPOINT_MANIFEST, importStyleTransfer, readStyleCheckpoint } from './style-transfer.js';
-import { expectedVariables } from './style-network.js';
-
-/**
- * A checkpoint in the deeplearn.js layout with the network's real shapes and small seeded
- * random weights (the real ones are beside the repo, not in it), plus an MIT LICENSE.
- */
-async function writeCheckpoint(dir: string): Promise<void> {
-  const rng = createRng(7);
-  const manifest: Record<string, { filename: string; shape: number[] }> = {};
-  for (const v of expectedVariables()) {
-    const n = v.shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    const isScale = v.role.endsWith('scale');
-    for (let i = 0; i < n; i++) data[i] = isScale ? 1 : (rng.nextFloat() - 0.5) * 0.1;
-    await writeFile(path.join(dir, v.name), new Uint8Array(data.buffer));
-    manifest[v.name] = { filename: v.name, shape: v.shape };
-  }
-  await writeFile(path.join(dir, CHECKPOINT_MANIFEST), JSON.stringify(manifest));
-  await writeFile(path.join(dir, 'LICENSE'), 'MIT License\n\nPermission is hereby granted…\n');
-}
 
 describe('style-transfer importer', () => {
   let scratch: string;
@@ -213,6 +194,38 @@ describe('style-transfer importer', () => {
     });
     expect(() => importerFor('anime-gan')).toThrow(
       /Expected a checkpoint family \(style-transfer\) but received "anime-gan"/,
+    );
+  });
+
+  it('is the `filterlab models import <family>` command', async () => {
+    const run = await cli(
+      '--models-dir',
+      models,
+      'models',
+      'import',
+      'style-transfer',
+      good,
+      '--id',
+      'st-cli',
+      '--fp16',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout.join('\n')).toMatch(
+      /^imported st-cli \(style-transfer, 3\.4 MB, MIT\) into .*st-cli$/,
+    );
+    const bad = await cli(
+      '--models-dir',
+      models,
+      'models',
+      'import',
+      'anime-gan',
+      good,
+      '--id',
+      'x',
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.join('\n')).toMatch(
+      /FL_ERR_INVALID_ARGUMENT.*checkpoint family \(style-transfer\)/,
     );
   });
 
