@@ -18,7 +18,7 @@ export interface ServeProcess extends CliProcess {
   url: string;
 }
 
-/** Processes started by a suite; `stopAll` (in afterAll) kills what still runs. */
+/** Processes started by a suite; `stopAll` (in afterAll) stops what still runs. */
 export class Processes {
   private readonly started: CliProcess[] = [];
   private redis: Promise<RedisServer> | undefined;
@@ -37,8 +37,15 @@ export class Processes {
     return this.redis;
   }
 
+  /** SIGTERM first (a server stops its workers), SIGKILL for one still there after 15 s. */
   async stopAll(): Promise<void> {
-    await Promise.all(this.started.map((p) => p.kill('SIGKILL')));
+    await Promise.all(
+      this.started.map(async (p) => {
+        const late = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+        await p.kill('SIGTERM');
+        clearTimeout(late);
+      }),
+    );
     await (await this.redis?.catch(() => undefined))?.close();
   }
 }

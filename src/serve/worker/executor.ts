@@ -28,7 +28,6 @@ export class JobExecutor {
   private wakeIdle: (() => void) | undefined;
   private running: AbortController | undefined;
   private draining = false;
-  private graceOver = false;
   private graceTimer: NodeJS.Timeout | undefined;
   /** The abort reason of a job handed back at shutdown (released, not failed). */
   private readonly shutdown = new FilterlabError('FL_ERR_ABORTED', 'The worker is shutting down');
@@ -45,7 +44,9 @@ export class JobExecutor {
   async runOnce(): Promise<boolean> {
     const claim = await this.queue.claim(this.options.workerId, this.options.leaseMs);
     if (!claim) return false;
-    await this.process(claim);
+    // taken while the drain began: back at once, not started
+    if (this.draining) await this.queue.release(claim);
+    else await this.process(claim);
     return true;
   }
 
@@ -93,10 +94,7 @@ export class JobExecutor {
     if (this.draining) return;
     this.draining = true;
     this.wakeIdle?.();
-    this.graceTimer = setTimeout(() => {
-      this.graceOver = true;
-      this.running?.abort(this.shutdown);
-    }, graceMs);
+    this.graceTimer = setTimeout(() => this.running?.abort(this.shutdown), graceMs);
   }
 
   /**
@@ -113,7 +111,6 @@ export class JobExecutor {
     this.options.onClaim?.(job.id);
     const controller = new AbortController();
     this.running = controller;
-    if (this.graceOver) controller.abort(this.shutdown); // claimed as the grace ran out
     let cancelled = false;
     const deadline = started + this.options.jobTimeoutMs;
     const timeUp = () =>
