@@ -69,7 +69,8 @@ describe.skipIf(!available)('scale-out: Redis queue, S3 storage, separate proces
   const worker = () => start(['worker', '--data', dataDir, '--filters', filters], false);
 
   it('finishes the job of a worker killed with SIGKILL mid-job on another worker', async () => {
-    freshEnv({ FILTERLAB_LEASE_MS: '3000' });
+    // long enough that a busy machine's slow step does not lose the lease of the second worker too
+    freshEnv({ FILTERLAB_LEASE_MS: '8000' });
     const a = await api();
     const w1 = await worker();
     const created = await createJob(a.url!, {
