@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import type { ServerConfigInput } from '../../src/serve/config.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import type { BackendCase } from './backends.js';
+import { WAIT_MS } from './wait.js';
 
 export interface TestServer {
   server: RunningServer;
@@ -121,12 +122,6 @@ export async function getJob(base: string, id: string, key?: string): Promise<an
 }
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
-/**
- * The longest a helper waits by default: shorter than vitest's 60 s test timeout, so that a
- * stuck wait fails with its own message. A test that waits longer raises its own timeout too.
- */
-export const WAIT_MS = 45_000;
 
 /** Poll a job until `until` holds (default: a final status). */
 export async function waitForJob(

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
+import { WAIT_MS } from './wait.js';
 
 /** What `filterlab serve` prints once it listens; group 1 is its URL. */
 export const SERVING = /^filterlab serving (http:\/\/\S+)/m;
@@ -19,8 +20,11 @@ export interface CliProcess {
   output(): string;
   /** Its stderr so far. */
   stderr(): string;
-  /** Resolves with the first match of `pattern` in its output; rejects if it exits first. */
-  ready(pattern: RegExp): Promise<RegExpExecArray>;
+  /**
+   * Resolves with the first match of `pattern` in its output; rejects if it exits first or
+   * prints no match within `timeoutMs`.
+   */
+  ready(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Send `signal` (SIGTERM by default) unless it has exited, and wait until it has. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -60,11 +64,21 @@ export function spawnCli(args: readonly string[], options: SpawnCliOptions = {})
     exited,
     output: () => output,
     stderr: () => stderr,
-    ready(pattern) {
+    ready(pattern, timeoutMs = WAIT_MS) {
       return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `filterlab ${args[0]} printed no ${pattern} in ${timeoutMs} ms:\n${output}`,
+              ),
+            ),
+          timeoutMs,
+        );
         const check = () => {
           const match = pattern.exec(output);
           if (!match) return;
+          clearTimeout(timer);
           child.stdout!.off('data', check);
           child.stderr!.off('data', check);
           resolve(match);
@@ -72,13 +86,14 @@ export function spawnCli(args: readonly string[], options: SpawnCliOptions = {})
         child.stdout!.on('data', check);
         child.stderr!.on('data', check);
         check();
-        void exited.then(({ code, signal }) =>
+        void exited.then(({ code, signal }) => {
+          clearTimeout(timer);
           reject(
             new Error(
               `filterlab ${args[0]} exited (${signal ?? code}) before printing ${pattern}:\n${output}`,
             ),
-          ),
-        );
+          );
+        });
       });
     },
     async kill(signal = 'SIGTERM') {
