@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { stripMetadata } from './strip-metadata.js';
 
@@ -15,7 +15,7 @@ const XMP =
   '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="51,30.444N"/></rdf:RDF></x:xmpmeta>';
 
 /** A 48x32 photo-like gradient, so that a lossy re-encode would change pixels. */
-function photo(): sharp.Sharp {
+function photo(): Sharp {
   const raw = Buffer.alloc(48 * 32 * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 37) % 251;
   return sharp(raw, { raw: { width: 48, height: 32, channels: 3 } });
@@ -25,7 +25,7 @@ async function pixels(bytes: Buffer): Promise<Buffer> {
   return sharp(bytes).raw().toBuffer();
 }
 
-async function expectNoMetadata(bytes: Buffer): Promise<sharp.Metadata> {
+async function expectNoMetadata(bytes: Buffer): Promise<Metadata> {
   const meta = await sharp(bytes).metadata();
   expect(meta.exif?.includes('GPS') ?? false).toBe(false);
   expect(meta.exif?.toString('latin1').includes('secret-serial') ?? false).toBe(false);
@@ -63,10 +63,7 @@ describe('stripMetadata', () => {
   });
 
   it('drops EXIF and XMP chunks from PNG and WebP without touching the image data', async () => {
-    for (const encode of [
-      (s: sharp.Sharp) => s.png(),
-      (s: sharp.Sharp) => s.webp({ quality: 70 }),
-    ]) {
+    for (const encode of [(s: Sharp) => s.png(), (s: Sharp) => s.webp({ quality: 70 })]) {
       const original = await encode(photo().withExif(GPS).withXmp(XMP)).toBuffer();
       expect(original.includes('secret-serial')).toBe(true);
       const { bytes, format } = await stripMetadata(original);

@@ -314,12 +314,12 @@ describe('face.keep', () => {
         const want = pixel(photo, p);
         const gap = (img: Image) =>
           Math.max(...pixel(img, p).map((v, c) => Math.abs(v - want[c]!)));
-        expect(gap(head.image)).toBeLessThan(0.03);
+        expect(gap(head!.image)).toBeLessThan(0.03);
         // Through the oval alone that skin keeps the look: the band the head region removes.
-        expect(gap(oval.image)).toBeGreaterThan(0.05);
+        expect(gap(oval!.image)).toBeGreaterThan(0.05);
       }
       // The backdrop keeps the look.
-      expect(pixel(head.image, [4, 4])).not.toEqual(pixel(photo, [4, 4]));
+      expect(pixel(head!.image, [4, 4])).not.toEqual(pixel(photo, [4, 4]));
     }
   });
 
