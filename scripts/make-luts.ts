@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { skinHueWeight } from '../src/core/steps/tone.js';
 import { formatCube, lutFromFunction } from '../src/core/steps/cube-lut.js';
 
 const smooth = (t: number) => t * t * (3 - 2 * t);
@@ -18,8 +19,11 @@ function filmWarm(r: number, g: number, b: number): [number, number, number] {
   const l = 0.299 * r + 0.587 * g + 0.114 * b;
   const curve = (v: number) => 0.05 + 0.9 * (0.35 * v + 0.65 * smooth(v));
   const shadow = (1 - l) ** 2;
-  const mid = 4 * l * (1 - l);
-  const highlight = l ** 2;
+  // Skin keeps most of its hue (the scene gets the warmth): warming skin as much as the rest
+  // turned it orange-yellow (skin ΔH*ab 3.8).
+  const scene = 1 - 0.7 * skinHueWeight(r, g, b);
+  const mid = 4 * l * (1 - l) * scene;
+  const highlight = l ** 2 * scene;
   const sat = 0.88;
   const mix = (v: number) => l + (v - l) * sat;
   return [

@@ -61,7 +61,7 @@ export function tone(image: Image, o: ToneOptions): Image {
       const y = luma601(r, g, b);
       const k =
         o.protectSkin > 0
-          ? 1 + (saturation - 1) * (1 - o.protectSkin * skinHue(r, g, b, y))
+          ? 1 + (saturation - 1) * (1 - o.protectSkin * skinHueWeight(r, g, b, y))
           : saturation;
       r = y + (r - y) * k;
       g = y + (g - y) * k;
@@ -109,7 +109,7 @@ function toeFade(v: number, lift: number, ceil: number): number {
  * on the 60 faces-dev portraits, every tone, runs 38-68° (1st to 99th percentile, median 53);
  * the weight is 1 over 35-70° and ramps over 15° either side. Near-grey pixels get 0.
  */
-function skinHue(r: number, g: number, b: number, y: number): number {
+export function skinHueWeight(r: number, g: number, b: number, y = luma601(r, g, b)): number {
   const cb = 0.564 * (b - y);
   const cr = 0.713 * (r - y);
   if (cr * cr + cb * cb < 1e-5) return 0;
