@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { FilterlabError } from '../core/errors.js';
 import { parseWith } from '../core/util/parse-with.js';
 import { readText } from '../core/util/read-file.js';
+import { GATE_PRESET_NAMES, presetGates, presetMetrics } from './gate-presets.js';
 import { LAB_METRICS } from './metrics/registry.js';
 
 const ParamValue = z.union([z.number(), z.string(), z.boolean()]);
@@ -42,6 +43,19 @@ export const GateSchema = z
   .refine((g) => !(g.per && g.gap), { message: 'use either per or gap, not both' });
 export type Gate = z.infer<typeof GateSchema>;
 
+/** `{ preset: portrait }` in a gates list: a named, documented set of gates (gate-presets.ts). */
+export const GatePresetSchema = z.strictObject({ preset: z.enum(GATE_PRESET_NAMES) });
+
+/** A gate, or a preset when the entry has a `preset` key (so errors name the bad field of either). */
+const GateEntrySchema = z.unknown().transform((value, ctx) => {
+  const preset = typeof value === 'object' && value !== null && 'preset' in value;
+  const parsed = (preset ? GatePresetSchema : GateSchema).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues)
+    ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
 export const ExperimentSchema = z
   .strictObject({
     name: z.string().min(1),
@@ -61,11 +75,20 @@ export const ExperimentSchema = z
       .default(['identity', 'face_survival', 'ssim', 'skin_delta_e', 'skin_delta_l', 'latency_ms']),
     /** Label or auto-tag columns to break results down by. */
     slices: z.array(z.string()).default([]),
-    gates: z.array(GateSchema).default([]),
+    gates: z.array(GateEntrySchema).default([]),
     /** Photos processed at once. */
     concurrency: z.number().int().min(1).max(64).default(1),
     /** Downscale inputs so the long side is at most this (keeps runs fast). */
     maxSide: z.number().int().positive().optional(),
+  })
+  .transform(({ gates, metrics, ...rest }) => {
+    // A preset expands in place into its gates, and adds the metrics they read.
+    const presets = gates.flatMap((g) => ('preset' in g ? [g.preset] : []));
+    return {
+      ...rest,
+      metrics: [...new Set([...metrics, ...presets.flatMap(presetMetrics)])],
+      gates: gates.flatMap((g) => ('preset' in g ? presetGates(g.preset) : [g])),
+    };
   })
   .superRefine((e, ctx) => {
     const known = LAB_METRICS.map((m) => m.id);

@@ -142,7 +142,7 @@ describe('eval on faces-dev', () => {
     expect(resumed.stderr.join('\n')).toContain(
       `resumed run ${first.run.id}: 40 results were already scored`,
     );
-    expect(resumed.stdout[0]).toMatch(/^SHIP: .* passes all 4 gates/);
+    expect(resumed.stdout[0]).toMatch(/^SHIP: .* passes all 5 gates/);
     expect(resumed.stdout.at(-1)).toBe(`report: ${first.reportPath}`);
 
     const fresh = await cli('eval', file, '--out', out(), '--fresh', '--json');

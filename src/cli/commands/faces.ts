@@ -6,9 +6,10 @@ import {
   embedFace,
   estimateAttributes,
   faceLandmarks,
-  segmentPerson,
 } from '../../core/faces/face-analysis.js';
+import { findPerson } from '../../core/faces/find-person.js';
 import { SAME_PERSON_THRESHOLD, compareFaces } from '../../core/faces/face-embedder.js';
+import { DEFAULT_MIN_SCORE } from '../../core/faces/face-detector.js';
 import { FaceModels } from '../../core/faces/face-models.js';
 import { mainFaceIndex, type Face } from '../../core/faces/face.js';
 import { readImage } from '../../core/image/decode.js';
@@ -32,7 +33,12 @@ export function registerFaces(program: Command, io: Io): void {
     .description('List every face in each photo: box [x, y, width, height], score and keypoints')
     .argument('<photos...>', 'input photos')
     .option('--min-size <px>', 'drop faces narrower than this many pixels', numberOption, 0)
-    .option('--min-score <x>', 'drop detections less confident than this (0-1)', numberOption, 0.5)
+    .option(
+      '--min-score <x>',
+      'drop detections less confident than this (0-1)',
+      numberOption,
+      DEFAULT_MIN_SCORE,
+    )
     .option('--attributes', 'add apparent age and gender ESTIMATES (for dataset tags)', false)
     .option(
       '--json',
@@ -173,15 +179,17 @@ async function segment(
   const { image } = await readImage(file);
   const out = flags.out ?? `${path.parse(file).name}-person.png`;
   const format = maskFormat(out);
-  const mask = await segmentPerson(models, image);
+  const { found, mask } = await findPerson(models, image);
   await writeAtomic(out, await encodeMask(mask, { format }));
   const personShare = mask.data.reduce((s, v) => s + v, 0) / mask.data.length;
   if (flags.json) {
-    io.out(JSON.stringify({ out, width: mask.width, height: mask.height, personShare }));
+    io.out(
+      JSON.stringify({ out, width: mask.width, height: mask.height, person: found, personShare }),
+    );
     return;
   }
   io.out(
-    `wrote ${out} (${mask.width}x${mask.height}, person ${(100 * personShare).toFixed(0)}% of the photo)`,
+    `wrote ${out} (${mask.width}x${mask.height}, ${found ? `person ${(100 * personShare).toFixed(0)}% of the photo` : 'no person'})`,
   );
 }
 

@@ -4,6 +4,8 @@ import { listFacesDev, loadPhoto, type FacesDevPhoto } from './__fixtures__/face
 import { detectFaces } from './face-analysis.js';
 import { FaceModels } from './face-models.js';
 import { KEYPOINT } from './face.js';
+import { DEFAULT_MIN_SCORE } from './face-detector.js';
+import { createImage, type Image } from '../image/image.js';
 
 const models = new FaceModels();
 let photos: FacesDevPhoto[] = [];
@@ -14,6 +16,35 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await models.dispose();
+});
+
+/** The image turned a quarter (clockwise) or half turn. */
+function turn(image: Image, quarters: 1 | 2): Image {
+  const { width: w, height: h, data } = image;
+  const out = createImage(quarters === 1 ? h : w, quarters === 1 ? w : h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [nx, ny] = quarters === 1 ? [h - 1 - y, x] : [w - 1 - x, h - 1 - y];
+      out.data.set(data.subarray((y * w + x) * 3, (y * w + x) * 3 + 3), (ny * out.width + nx) * 3);
+    }
+  }
+  return out;
+}
+
+describe('the default minScore', () => {
+  it('finds no face on the landscape with its printed digits, whichever way up it is read', async () => {
+    const landscape = await loadPhoto(
+      photos.find((p) => p.file === 'hard_noface_landscape_exif6.jpg')!,
+    );
+    expect(DEFAULT_MIN_SCORE).toBe(0.7);
+    // Upright, upside down (where a "6" scored 0.47), and as stored (EXIF ignored: 0.40).
+    for (const image of [landscape, turn(landscape, 2), turn(turn(landscape, 2), 1)])
+      expect(await detectFaces(models, image)).toEqual([]);
+    // Below the threshold the detector does fire on it: the threshold is what keeps it out.
+    expect(
+      (await detectFaces(models, turn(landscape, 2), { minScore: 0.3 })).length,
+    ).toBeGreaterThan(0);
+  });
 });
 
 describe('detectFaces on faces-dev', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { detectFaces } from '../faces/face-analysis.js';
+import { DEFAULT_MIN_SCORE } from '../faces/face-detector.js';
 import { facesValue, noFaceError, prepareFaceModels, requiresFace } from './face-step-support.js';
 import { defineStep } from './step.js';
 
@@ -10,7 +11,7 @@ export const FaceDetectOptionsSchema = z.strictObject({
    */
   minSize: z.number().min(0).max(1024).default(0),
   /** Detector confidence below which a face is dropped. */
-  minScore: z.number().min(0).max(1).default(0.5),
+  minScore: z.number().min(0).max(1).default(DEFAULT_MIN_SCORE),
   maxFaces: z.number().int().min(1).max(100).default(100),
   /** End the run with FL_ERR_NO_FACE when no face is found (false: an empty faces value). */
   required: z.boolean().default(true),

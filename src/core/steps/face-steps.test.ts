@@ -14,7 +14,8 @@ import { MESH } from '../faces/mesh-indices.js';
 import { compile, type RunResult } from '../filters/compile.js';
 import { validateSpec } from '../filters/load.js';
 import { readImage } from '../image/decode.js';
-import type { Image, Mask } from '../image/image.js';
+import { fillHoles } from '../faces/find-person.js';
+import { createMask, type Image, type Mask } from '../image/image.js';
 
 let ctx: Context;
 let portrait: Image;
@@ -225,6 +226,30 @@ describe('segment.person', () => {
     expect(maskAt(mask, [5, 5])).toBeLessThan(0.1);
     expect(maskAt(mask, [220, 5])).toBeLessThan(0.1);
     expect(mask.data.some((v) => v > 0.05 && v < 0.95)).toBe(true);
+  });
+
+  it('says "no person" for the cat (an all-0 mask, or FL_ERR_NO_FACE when required)', async () => {
+    const r = await run([{ type: 'segment.person', output: 'person' }], cat);
+    expect(r.values.mask('person').data.every((v) => v === 0)).toBe(true);
+    await expect(
+      run([{ type: 'segment.person', output: 'person', required: true }], cat),
+    ).rejects.toMatchObject({ code: 'FL_ERR_NO_FACE', message: /No person found/ });
+  });
+});
+
+describe('fillHoles', () => {
+  it('fills background enclosed by the person, not background joined to the border', () => {
+    // 7x5: a person ring (1) with a hole (0) at its centre; a notch open to the top border.
+    const rows = ['0001000', '0111110', '0110110', '0111110', '0000000'];
+    const mask = createMask(
+      7,
+      5,
+      Float32Array.from(rows.join(''), (c) => Number(c)),
+    );
+    const filled = fillHoles(mask);
+    expect(filled.data[2 * 7 + 3]).toBe(1);
+    expect(filled.data[0]).toBe(0);
+    expect(filled.data[2]).toBe(0);
   });
 });
 

@@ -72,3 +72,32 @@ describe('grain', () => {
     expect(a.meta.seed).toBe(1);
   });
 });
+
+describe('grain sized to the face', () => {
+  const o = GrainOptionsSchema.parse({ amount: 0.05, size: 1.2, scale: 'face' });
+
+  it('is finer and weaker on a small face than on a large one, as the pixels average it', () => {
+    const image = grey(128, 128);
+    const small = stats(grain(image, o, 1, 60), image).sd;
+    const large = stats(grain(image, o, 1, 600), image).sd;
+    // 1.2 px of a 256-px face: sigma 0.14 px on a 60-px face (amount x 0.28), 1.4 px on 600.
+    expect(small).toBeGreaterThan(0.01);
+    expect(small).toBeLessThan(0.02);
+    expect(large).toBeGreaterThan(0.045);
+  });
+
+  it('falls back to the frame without a face (the cat), in a filter', async () => {
+    const ctx = createContext();
+    const runner = await compile(
+      validateSpec({
+        id: 'g',
+        version: 1,
+        steps: [{ type: 'grain', amount: 0.05, scale: 'face' }],
+      }),
+      ctx,
+    );
+    const image = grey(64, 48);
+    const out = (await runner.run(image)).image;
+    expect(stats(out, image).sd).toBeGreaterThan(0.04);
+  });
+});

@@ -132,3 +132,40 @@ describe('tone', () => {
     ).rejects.toMatchObject({ message: expect.stringContaining('strictly increasing') });
   });
 });
+
+describe('tone: skin protection and the toe fade', () => {
+  const skinDark = [0.4, 0.25, 0.18];
+  const skinLight = [0.85, 0.68, 0.58];
+  const blue = [0.2, 0.35, 0.7];
+  const chroma = (rgb: number[]) => Math.max(...rgb) - Math.min(...rgb);
+
+  it('protectSkin keeps skin hues (every tone) out of a saturation boost, not other hues', () => {
+    const input = pixels(...skinDark, ...skinLight, ...blue);
+    const out = tone(input, opts({ saturation: 0.5, protectSkin: 1 }));
+    for (const i of [0, 1])
+      expect(px(out, i)).toEqual(px(input, i).map((v) => expect.closeTo(v, 6)));
+    expect(chroma(px(out, 2))).toBeGreaterThan(1.4 * chroma(blue));
+    const plain = tone(input, opts({ saturation: 0.5 }));
+    expect(chroma(px(plain, 0))).toBeGreaterThan(1.4 * chroma(skinDark));
+  });
+
+  it('the toe fade lifts only deep shadows: darker and lighter skin keep their values', () => {
+    const input = pixels(0, 0, 0, ...skinDark, ...skinLight, 1, 1, 1);
+    const out = tone(input, opts({ fade: 1, fadeShape: 'toe' }));
+    expect(px(out, 0)[0]).toBeCloseTo(0.12, 6);
+    expect(px(out, 1)).toEqual(skinDark.map((v) => expect.closeTo(v, 6)));
+    expect(px(out, 2)).toEqual(skinLight.map((v) => expect.closeTo(v, 6)));
+    expect(px(out, 3)[0]).toBeCloseTo(0.92, 6);
+    // Grey shadows are lifted, without a colour cast.
+    const shadow = px(tone(pixels(0.1, 0.1, 0.1), opts({ fade: 1, fadeShape: 'toe' })));
+    expect(shadow[0]).toBeGreaterThan(0.13);
+    expect(shadow[1]).toBeCloseTo(shadow[0]!, 6);
+    // Monotone at full fade: darker in, darker out.
+    const ramp = tone(
+      pixels(...Array.from({ length: 101 }, (_, i) => [i / 100, i / 100, i / 100]).flat()),
+      opts({ fade: 1, fadeShape: 'toe' }),
+    );
+    for (let i = 1; i <= 100; i++)
+      expect(px(ramp, i)[0]!).toBeGreaterThanOrEqual(px(ramp, i - 1)[0]!);
+  });
+});

@@ -11,12 +11,25 @@ export const ToneOptionsSchema = z.strictObject({
   contrast: z.number().min(-1).max(1).default(0),
   /** -1 greyscale .. 0 unchanged .. 1 double saturation (luma kept). */
   saturation: z.number().min(-1).max(1).default(0),
+  /**
+   * 0..1: keep skin-hued pixels (orange-red hues, any lightness, so every skin tone) out of the
+   * saturation change, as a photographer's "vibrance" does: 1 leaves their saturation as it is,
+   * so a vivid look does not turn faces orange.
+   */
+  protectSkin: z.number().min(0).max(1).default(0),
   /** -1 cooler (blue) .. 1 warmer (amber), on linear light. */
   temperature: z.number().min(-1).max(1).default(0),
   /** -1 greener .. 1 more magenta. */
   tint: z.number().min(-1).max(1).default(0),
   /** 0..1: lift blacks and lower whites for a faded, matte look. */
   fade: z.number().min(0).max(1).default(0),
+  /**
+   * How the fade lifts: 'linear' maps [0, 1] onto [lift, ceiling] (every tone moves, darker ones
+   * up the most); 'toe' lifts only the deepest shadows (luma below 25%) and lowers only the
+   * brightest highlights (luma above 80%), so skin of every tone keeps its lightness and darker skin is not
+   * lightened more than lighter skin.
+   */
+  fadeShape: z.enum(['linear', 'toe']).default('linear'),
   /** Tone curves through control points [[in, out], ...] on [0, 1]; `rgb` applies to all channels first. */
   curves: z
     .strictObject({
@@ -46,20 +59,65 @@ export function tone(image: Image, o: ToneOptions): Image {
     let b = lookup(tb, src[i + 2]!);
     if (saturation !== 1) {
       const y = luma601(r, g, b);
-      r = y + (r - y) * saturation;
-      g = y + (g - y) * saturation;
-      b = y + (b - y) * saturation;
+      const k =
+        o.protectSkin > 0
+          ? 1 + (saturation - 1) * (1 - o.protectSkin * skinHueWeight(r, g, b, y))
+          : saturation;
+      r = y + (r - y) * k;
+      g = y + (g - y) * k;
+      b = y + (b - y) * k;
     }
     if (lift !== 0) {
-      r = lift + r * (ceil - lift);
-      g = lift + g * (ceil - lift);
-      b = lift + b * (ceil - lift);
+      if (o.fadeShape === 'toe') {
+        // By luma, the same shift on every channel: a dark blue channel of skin is not lifted.
+        const y = luma601(r, g, b);
+        const shift = toeFade(y, lift, ceil) - y;
+        r += shift;
+        g += shift;
+        b += shift;
+      } else {
+        r = lift + r * (ceil - lift);
+        g = lift + g * (ceil - lift);
+        b = lift + b * (ceil - lift);
+      }
     }
     dst[i] = clamp01(r);
     dst[i + 1] = clamp01(g);
     dst[i + 2] = clamp01(b);
   }
   return out;
+}
+
+/** Below TOE the lift fades out quadratically; above 1 - SHOULDER the ceiling fades in. */
+const TOE = 0.25;
+const SHOULDER = 0.2;
+
+function toeFade(v: number, lift: number, ceil: number): number {
+  if (v < TOE) {
+    const t = 1 - v / TOE;
+    return v + lift * t * t;
+  }
+  if (v > 1 - SHOULDER) {
+    const t = (v - 1 + SHOULDER) / SHOULDER;
+    return v - (1 - ceil) * t * t;
+  }
+  return v;
+}
+
+/**
+ * How skin-like a pixel's hue is, 0..1: the angle of (Cr, -Cb) (BT.601 chroma) of facial skin
+ * on the 60 faces-dev portraits, every tone, runs 38-68° (1st to 99th percentile, median 53);
+ * the weight is 1 over 35-70° and ramps over 15° either side. Near-grey pixels get 0.
+ */
+export function skinHueWeight(r: number, g: number, b: number, y = luma601(r, g, b)): number {
+  const cb = 0.564 * (b - y);
+  const cr = 0.713 * (r - y);
+  if (cr * cr + cb * cb < 1e-5) return 0;
+  const angle = (Math.atan2(cr, -cb) * 180) / Math.PI;
+  const lo = (angle - 20) / 15;
+  const hi = (85 - angle) / 15;
+  const w = Math.min(lo, hi, 1);
+  return w <= 0 ? 0 : w * w * (3 - 2 * w);
 }
 
 const TABLE = 4096;

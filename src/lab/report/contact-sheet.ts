@@ -30,7 +30,7 @@ export interface ContactSheetOptions {
 const GROUND = 0.94;
 const GAP = 4;
 
-/** Writes `file` (PNG) and `file` with .md: input | each variant, for the experiment's photos. */
+/** Writes `file` (PNG, or JPEG/WebP by its extension) and a .md beside it: input | each variant. */
 export async function writeContactSheet(
   loaded: LoadedExperiment,
   file: string,
@@ -90,8 +90,9 @@ async function drawSheet(
   }
   await Promise.all(runners.map((r) => r.dispose()));
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFile(file, await encodeImage(sheet, { format: 'png' }));
-  const index = file.replace(/\.png$/i, '') + '.md';
+  const format = /\.jpe?g$/i.test(file) ? 'jpeg' : /\.webp$/i.test(file) ? 'webp' : 'png';
+  await writeFile(file, await encodeImage(sheet, { format, quality: 88 }));
+  const index = file.replace(/\.(png|jpe?g|webp)$/i, '') + '.md';
   await writeFile(
     index,
     [
