@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { REPO_ROOT } from '../../test/paths.js';
+import { REPO_ROOT } from '../../test/support/paths.js';
 import { createContext, disposeContext, type Context } from '../core/context.js';
 import { ExperimentSchema, loadExperiment } from './experiment.js';
 import { GATE_PRESETS, presetMetrics } from './gate-presets.js';

@@ -11,7 +11,7 @@
  * It needs the gender, age_band and perceived_tone label columns (faces-dev and
  * samples/portraits have them).
  */
-import type { Gate } from './experiment.js';
+import type { Gate } from './gate-schema.js';
 
 type PresetGate = Omit<Gate, 'vsBaseline' | 'minCount'> & { minCount?: number };
 

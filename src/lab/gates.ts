@@ -1,4 +1,4 @@
-import type { Gate } from './experiment.js';
+import type { Gate } from './gate-schema.js';
 import { mean, quantile } from './stats/summary.js';
 
 /** One photo's scores for one variant. */

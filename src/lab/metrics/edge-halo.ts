@@ -2,7 +2,7 @@ import { invalidArgument } from '../../core/errors.js';
 import { gaussianBlur } from '../../core/image/blur.js';
 import { sameSize, type Image, type Mask } from '../../core/image/image.js';
 import { imageToLab } from './color.js';
-import type { MetricDefinition } from './registry.js';
+import type { MetricDefinition } from './metric.js';
 
 /**
  * Halo and colour bleed along the person's outline. At a clean edge every pixel is a mix of the

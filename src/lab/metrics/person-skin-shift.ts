@@ -1,7 +1,7 @@
 import { invalidArgument } from '../../core/errors.js';
 import { sameSize, type Image, type Mask } from '../../core/image/image.js';
 import { writeLab } from './color.js';
-import type { MetricDefinition } from './registry.js';
+import type { MetricDefinition } from './metric.js';
 import { skinShift } from './skin-shift.js';
 
 /**

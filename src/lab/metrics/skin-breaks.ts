@@ -1,7 +1,7 @@
 import { invalidArgument } from '../../core/errors.js';
 import { sameSize, type Image, type Mask } from '../../core/image/image.js';
 import { imageToLab } from './color.js';
-import type { MetricDefinition } from './registry.js';
+import type { MetricDefinition } from './metric.js';
 
 /**
  * A "looks broken" signal: the share of skin pixels where the output has a hue or saturation

@@ -2,7 +2,7 @@ import { invalidArgument } from '../../core/errors.js';
 import { sameSize, type Image } from '../../core/image/image.js';
 import { deltaE00 } from './ciede2000.js';
 import { writeLab } from './color.js';
-import type { MetricDefinition } from './registry.js';
+import type { MetricDefinition } from './metric.js';
 
 /**
  * Differential treatment of darker and lighter skin, estimated from one photo: how the filter
