@@ -18,9 +18,12 @@ import { inputKey } from '../storage/blob-store.js';
 import { LocalBlobStore } from '../storage/local-store.js';
 import { JobExecutor, type ExecutorOptions, type RunnerSource } from './executor.js';
 
+/** What the test does as a load ends (another process's work, done while this one was blocked). */
+let afterLoad: (() => Promise<void>) | undefined;
+
 /**
- * A step that stands for a model: loading it takes `loadMs` (a pipeline's session creation),
- * running it `ms` (inference), and it stops when the run is aborted.
+ * A step that stands for a model: loading it blocks the thread for `loadMs`, as ONNX Runtime's
+ * synchronous session creation does; running it takes `ms` and stops when the run is aborted.
  */
 const nap = defineStep({
   type: 'test.nap',
@@ -28,7 +31,8 @@ const nap = defineStep({
   options: z.strictObject({ ms: z.number().int().min(0), loadMs: z.number().int().min(0) }),
   produces: 'image',
   async prepare(options) {
-    await sleep(options.loadMs);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, options.loadMs);
+    await afterLoad?.();
     return {
       run: async ({ input, options: o, run }) => {
         await sleep(o.ms, undefined, run.signal ? { signal: run.signal } : {});
@@ -76,6 +80,7 @@ describe('JobExecutor timeouts', () => {
       .toBuffer();
   });
   afterEach(async () => {
+    afterLoad = undefined;
     await queue.close();
     await store.close();
     await rm(dir, { recursive: true, force: true });
@@ -128,6 +133,17 @@ describe('JobExecutor timeouts', () => {
     expect(started!.at - claimed!.at).toBeGreaterThanOrEqual(1400);
     expect(started!.timeoutMs).toBe(1000);
     expect(done!.at - started!.at).toBeLessThan(1000);
+  });
+
+  it('keeps the lease of a job whose filter blocks the thread while it loads', async () => {
+    // the server's lease sweep runs elsewhere while this worker is blocked: here, at the load's end
+    afterLoad = async () => void (await queue.recoverExpiredLeases());
+    const source = filters({ 'blocking-load': { loadMs: 1200 } });
+    const { record } = await runJob(source, 'blocking-load', 0, {
+      leaseMs: 300,
+      loadLeaseMs: 60_000,
+    });
+    expect(record).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
   it("fails a job past its filter's own shorter timeout with FL_ERR_TIMEOUT", async () => {

@@ -14,11 +14,18 @@ export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'released';
 /** Where the executor gets a job's compiled filter (a RunnerCache: loaded once, kept warm). */
 export interface RunnerSource {
   get(filterId: string): Promise<Runner>;
+  /** Whether the filter is loaded already (getting it costs no load). */
+  has?(filterId: string): boolean;
 }
 
 export interface ExecutorOptions {
   workerId: string;
   leaseMs: number;
+  /**
+   * The lease a job holds while its filter loads, when it is not loaded yet: ONNX Runtime
+   * creates a session synchronously, so heartbeats stop for the whole load. Default: leaseMs.
+   */
+  loadLeaseMs?: number;
   /** A job's limit once its filter is loaded, unless the filter sets its own `timeoutMs`. */
   jobTimeoutMs: number;
   maxPixels: number;
@@ -125,10 +132,16 @@ export class JobExecutor {
     let timeout: NodeJS.Timeout | undefined;
     let progress = 0;
     let lastBeat = 0;
+    // a filter not loaded yet may hold the event loop for its whole load (ONNX Runtime creates
+    // sessions synchronously): the job's lease covers the load limit until it is loaded
+    const loads = !this.runners.has?.(job.filter);
+    let leaseMs = loads
+      ? Math.max(this.options.leaseMs, this.options.loadLeaseMs ?? 0)
+      : this.options.leaseMs;
     const beat = async () => {
       lastBeat = Date.now();
       const state = await this.queue
-        .heartbeat(claim, progress, this.options.leaseMs)
+        .heartbeat(claim, progress, leaseMs)
         .catch(() => ({ lost: false, cancelRequested: false }));
       if (state.lost || state.cancelRequested) {
         cancelled = true;
@@ -150,7 +163,12 @@ export class JobExecutor {
         );
       // loading the filter (a diffusion pipeline: seconds to minutes) is not the job's time;
       // the supervisor holds a load to its own limit
+      if (loads) await beat();
       const runner = await this.runners.get(job.filter);
+      if (loads) {
+        leaseMs = this.options.leaseMs;
+        await beat();
+      }
       if (controller.signal.aborted) throw controller.signal.reason;
       const limitMs = runner.spec.timeoutMs ?? this.options.jobTimeoutMs;
       const whose = runner.spec.timeoutMs ? `filter ${runner.id}'s timeoutMs` : 'the job timeout';

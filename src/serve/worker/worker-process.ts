@@ -42,6 +42,7 @@ export async function runWorker(
   const executor = new JobExecutor(queue, store, runners, logger, {
     workerId,
     leaseMs: config.leaseMs,
+    loadLeaseMs: config.loadTimeoutMs,
     jobTimeoutMs: config.jobTimeoutMs,
     maxPixels: config.maxPixels,
     recycleRssBytes: config.workerRecycleRssMb * 1024 * 1024,
