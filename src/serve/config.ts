@@ -31,7 +31,10 @@ export const ServerConfigSchema = z.strictObject({
   maxPixels: z.number().int().positive().default(40_000_000),
   /** Queued jobs beyond which uploads get 503 + Retry-After. */
   maxQueueDepth: z.number().int().positive().default(200),
+  /** How long a job may run once its filter is loaded (a filter's `timeoutMs` replaces it). */
   jobTimeoutMs: z.number().int().positive().default(120_000),
+  /** How long a worker may take to load a filter's models (not counted in the job's timeout). */
+  loadTimeoutMs: z.number().int().positive().default(600_000),
   maxAttempts: z.number().int().min(1).max(10).default(3),
   leaseMs: z.number().int().positive().default(30_000),
   /** On SIGTERM, running jobs get this long to finish; the rest go back to the queue unspent. */
@@ -90,7 +93,8 @@ export function hoursToMs(value: string | number, source: string): number {
 /**
  * Settings from the environment: PORT, HOST, FILTERLAB_DATA, _WORKERS, _QUEUE, _STORAGE,
  * _RETENTION_HOURS, _OPEN, _OPEN_PUBLIC, _SAMPLE_PHOTO, _RUNS, _MAX_QUEUE_DEPTH, _RATE_LIMIT_PER_MINUTE,
- * _QUOTA_PER_DAY, _MAX_UPLOAD_BYTES, _MAX_PIXELS, _JOB_TIMEOUT_MS, _MAX_ATTEMPTS, _LOG_LEVEL.
+ * _QUOTA_PER_DAY, _MAX_UPLOAD_BYTES, _MAX_PIXELS, _JOB_TIMEOUT_MS, _LOAD_TIMEOUT_MS,
+ * _MAX_ATTEMPTS, _LOG_LEVEL.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfigInput {
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
@@ -122,6 +126,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   set('maxUploadBytes', num(env.FILTERLAB_MAX_UPLOAD_BYTES));
   set('maxPixels', num(env.FILTERLAB_MAX_PIXELS));
   set('jobTimeoutMs', num(env.FILTERLAB_JOB_TIMEOUT_MS));
+  set('loadTimeoutMs', num(env.FILTERLAB_LOAD_TIMEOUT_MS));
   set('maxAttempts', num(env.FILTERLAB_MAX_ATTEMPTS));
   set('leaseMs', num(env.FILTERLAB_LEASE_MS));
   set('shutdownGraceMs', num(env.FILTERLAB_SHUTDOWN_GRACE_MS));

@@ -293,8 +293,12 @@ export async function gpsTags(image: Uint8Array): Promise<Map<number, number>> {
  * A folder with the filter "test-slow": upscale to `side` pixels, blur it six times, shrink to
  * 96 px. At 1600 px a job runs for seconds; the runner checks for abort between steps, so it
  * reacts to cancel or timeout within one step. The default side keeps its thumbnail instant.
+ * `timeouts` adds copies of it under other ids, each with its own `timeoutMs`.
  */
-export async function slowFilterDir(parent: string): Promise<string> {
+export async function slowFilterDir(
+  parent: string,
+  timeouts: Record<string, number> = {},
+): Promise<string> {
   const dir = path.join(parent, 'filters');
   const blur = { type: 'blur', sigma: 24 };
   const spec = {
@@ -309,5 +313,7 @@ export async function slowFilterDir(parent: string): Promise<string> {
   };
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'test-slow.json'), JSON.stringify(spec, null, 2));
+  for (const [id, timeoutMs] of Object.entries(timeouts))
+    await writeFile(path.join(dir, `${id}.json`), JSON.stringify({ ...spec, id, timeoutMs }));
   return dir;
 }

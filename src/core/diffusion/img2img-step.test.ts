@@ -200,4 +200,24 @@ describe('the example diffusion filters (filters/diffusion/)', () => {
       await runner.dispose();
     },
   );
+
+  it.each(['anime-portrait.yaml', 'watercolor.yaml', 'studio-headshot.yaml'])(
+    '%s gives a served job time for every best-of candidate at its largest size',
+    async (file) => {
+      const { spec } = await loadSpecFile(path.join(EXAMPLES, file));
+      // the upper end of the 35-55 s per 512 px image on 2 CPU cores (docs/diffusion.md)
+      const perImageMs = 55_000;
+      let needed = 0;
+      for (const step of spec.steps.filter((s) => s.type === 'diffusion.img2img')) {
+        const side = step.maxSide;
+        const largest =
+          typeof side === 'string'
+            ? (spec.params[side.slice(1)] as { max: number }).max
+            : Number(side ?? 512);
+        needed += Number(step.bestOf ?? 1) * perImageMs * (largest / 512) ** 2;
+      }
+      expect(needed).toBeGreaterThan(0);
+      expect(spec.timeoutMs).toBeGreaterThanOrEqual(needed);
+    },
+  );
 });

@@ -248,4 +248,8 @@ describe('versionId', () => {
     expect(await id(SPEC.replace('default: 0.5', 'default: 0.6'))).not.toBe(base);
     expect(await id(SPEC.replace('version: 2', 'version: 3'))).not.toBe(base);
   });
+
+  it('stays when only the serve timeout changes: it does not change a pixel', async () => {
+    expect(await id(`${SPEC}\ntimeoutMs: 300000\n`)).toBe(await id(SPEC));
+  });
 });

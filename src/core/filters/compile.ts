@@ -159,7 +159,9 @@ export async function compile(
   }
   if (known.get(IMAGE) !== 'image') throw specError('steps', `must leave an image in "${IMAGE}"`);
 
-  const versionId = sha256Hex(canonicalJson(spec), '\n', [...hashes].sort().join('\n')).slice(
+  // a serve timeout does not change a pixel: changing it keeps the version id
+  const pixels = { ...spec, timeoutMs: undefined };
+  const versionId = sha256Hex(canonicalJson(pixels), '\n', [...hashes].sort().join('\n')).slice(
     0,
     16,
   );

@@ -13,7 +13,7 @@ describe('schema/filter.schema.json', () => {
       required: string[];
     };
     expect(Object.keys(schema.properties)).toEqual(
-      expect.arrayContaining(['id', 'version', 'params', 'steps', 'output']),
+      expect.arrayContaining(['id', 'version', 'params', 'steps', 'output', 'timeoutMs']),
     );
     expect(schema.required).toEqual(expect.arrayContaining(['id', 'version', 'steps']));
   });

@@ -27,6 +27,14 @@ describe('filter spec validation', () => {
         /output\.quality/,
       ],
       [
+        { id: 'a', version: 1, steps: [{ type: 'tone' }], timeoutMs: 90.5 },
+        /timeoutMs: .*expected int/i,
+      ],
+      [
+        { id: 'a', version: 1, steps: [{ type: 'tone' }], timeoutMs: 10 },
+        /timeoutMs: Too small: expected number to be >=1000/,
+      ],
+      [
         {
           id: 'a',
           version: 1,

@@ -81,6 +81,19 @@ export const FilterSpecSchema = z
       )
       .default({}),
     steps: z.array(StepSpecSchema).min(1, 'a filter needs at least one step'),
+    /**
+     * `filterlab serve`: how long one job of this filter may run, in ms, counted from when its
+     * models are loaded (default: the server's job timeout). Not part of the version id.
+     */
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(3_600_000)
+      .optional()
+      .describe(
+        'filterlab serve: the most one job of this filter may run, in ms, once its models are loaded (default: the server job timeout)',
+      ),
     output: z
       .strictObject({
         format: z.enum(OUTPUT_FORMATS as ['jpeg', 'png', 'webp', 'avif']).default('jpeg'),

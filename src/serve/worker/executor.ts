@@ -1,25 +1,42 @@
 import type { Logger } from 'pino';
 import { FilterlabError, toFilterlabError } from '../../core/errors.js';
 import { applyToBytes } from '../../core/filters/apply.js';
+import type { Runner } from '../../core/filters/compile.js';
 import { MIME_TYPES } from '../../core/image/formats.js';
 import { resultKey } from '../storage/blob-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { ClaimedJob, JobQueue } from '../queue/queue.js';
 import { isRetryable } from '../queue/transitions.js';
-import type { RunnerCache } from './runner-cache.js';
 
 /** How one claimed job ended in this worker; 'released': handed back at shutdown. */
 export type JobOutcome = 'succeeded' | 'failed' | 'cancelled' | 'released';
 
+/** Where the executor gets a job's compiled filter (a RunnerCache: loaded once, kept warm). */
+export interface RunnerSource {
+  get(filterId: string): Promise<Runner>;
+  /** Whether the filter is loaded already (getting it costs no load). */
+  has?(filterId: string): boolean;
+}
+
 export interface ExecutorOptions {
   workerId: string;
   leaseMs: number;
+  /**
+   * The lease a job holds while its filter loads, when it is not loaded yet: ONNX Runtime
+   * creates a session synchronously, so heartbeats stop for the whole load. Default: leaseMs.
+   */
+  loadLeaseMs?: number;
+  /** A job's limit once its filter is loaded, unless the filter sets its own `timeoutMs`. */
   jobTimeoutMs: number;
   maxPixels: number;
   /** After a job, stop the loop (to be replaced) when the process RSS is above this; 0: never. */
   recycleRssBytes?: number;
-  /** Called when a job is taken and when it ends (the supervisor's watchdog listens). */
+  /**
+   * Called when a job is taken (its filter may load next), when its filter is loaded and its
+   * timeout starts, and when it ends (the supervisor's watchdog listens).
+   */
   onClaim?: (jobId: string) => void;
+  onStart?: (jobId: string, timeoutMs: number) => void;
   onDone?: (jobId: string, outcome: JobOutcome, ms: number) => void;
 }
 
@@ -35,7 +52,7 @@ export class JobExecutor {
   constructor(
     private readonly queue: JobQueue,
     private readonly store: BlobStore,
-    private readonly runners: RunnerCache,
+    private readonly runners: RunnerSource,
     private readonly logger: Logger,
     private readonly options: ExecutorOptions,
   ) {}
@@ -112,21 +129,19 @@ export class JobExecutor {
     const controller = new AbortController();
     this.running = controller;
     let cancelled = false;
-    const deadline = started + this.options.jobTimeoutMs;
-    const timeUp = () =>
-      controller.abort(
-        new FilterlabError(
-          'FL_ERR_TIMEOUT',
-          `Expected the job to finish within ${this.options.jobTimeoutMs} ms but it did not`,
-        ),
-      );
-    const timeout = setTimeout(timeUp, this.options.jobTimeoutMs);
+    let timeout: NodeJS.Timeout | undefined;
     let progress = 0;
     let lastBeat = 0;
+    // a filter not loaded yet may hold the event loop for its whole load (ONNX Runtime creates
+    // sessions synchronously): the job's lease covers the load limit until it is loaded
+    const loads = !this.runners.has?.(job.filter);
+    let leaseMs = loads
+      ? Math.max(this.options.leaseMs, this.options.loadLeaseMs ?? 0)
+      : this.options.leaseMs;
     const beat = async () => {
       lastBeat = Date.now();
       const state = await this.queue
-        .heartbeat(claim, progress, this.options.leaseMs)
+        .heartbeat(claim, progress, leaseMs)
         .catch(() => ({ lost: false, cancelRequested: false }));
       if (state.lost || state.cancelRequested) {
         cancelled = true;
@@ -146,7 +161,27 @@ export class JobExecutor {
           'FL_ERR_NOT_FOUND',
           `The upload of job ${job.id} is gone (deleted or expired)`,
         );
+      // loading the filter (a diffusion pipeline: seconds to minutes) is not the job's time;
+      // the supervisor holds a load to its own limit
+      if (loads) await beat();
       const runner = await this.runners.get(job.filter);
+      if (loads) {
+        leaseMs = this.options.leaseMs;
+        await beat();
+      }
+      if (controller.signal.aborted) throw controller.signal.reason;
+      const limitMs = runner.spec.timeoutMs ?? this.options.jobTimeoutMs;
+      const whose = runner.spec.timeoutMs ? `filter ${runner.id}'s timeoutMs` : 'the job timeout';
+      const deadline = performance.now() + limitMs;
+      const timeUp = () =>
+        controller.abort(
+          new FilterlabError(
+            'FL_ERR_TIMEOUT',
+            `Expected the job to finish within ${limitMs} ms (${whose}, counted once the filter was loaded) but it did not`,
+          ),
+        );
+      timeout = setTimeout(timeUp, limitMs);
+      this.options.onStart?.(job.id, limitMs);
       const result = await applyToBytes(runner, input.bytes, `upload ${job.id}`, {
         params: job.params,
         seed: job.seed,

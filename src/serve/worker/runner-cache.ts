@@ -31,6 +31,10 @@ export class RunnerCache {
     return runner;
   }
 
+  has(filterId: string): boolean {
+    return this.runners.has(filterId);
+  }
+
   get loaded(): string[] {
     return [...this.runners.keys()];
   }

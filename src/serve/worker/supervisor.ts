@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { JobQueue } from '../queue/queue.js';
 import { crashed } from '../queue/transitions.js';
+import { loadingJob, overrun, runningJob, type WatchedJob } from './job-watch.js';
 import type { SupervisorMessage, WorkerMessage } from './worker-process.js';
 
 export interface SupervisorEvents {
@@ -16,7 +17,7 @@ export interface SupervisorEvents {
 interface Slot {
   workerId: string;
   child: ChildProcess;
-  job: { id: string; since: number } | undefined;
+  job: WatchedJob | undefined;
   ready: boolean;
   /** RSS it reported when it asked to be replaced. */
   recycledAt?: number;
@@ -26,17 +27,20 @@ interface Slot {
  * Runs the worker processes of `filterlab serve`: inference never runs in the HTTP process, so
  * a model that crashes or runs out of memory takes down one worker. The supervisor then hands
  * the worker's job back to the queue (retried, or failed after maxAttempts with
- * FL_ERR_WORKER_CRASHED) and starts a new worker. A job that overruns its timeout by a grace
- * period gets its worker killed (native code cannot always be interrupted) and fails with
- * FL_ERR_TIMEOUT. A worker past its RSS cap after a job exits and is replaced (a recycle, not
- * a crash). On stop, workers drain: they get the shutdown grace to finish their jobs, and a
- * job still held after it goes back to the queue without spending its attempt.
+ * FL_ERR_WORKER_CRASHED) and starts a new worker. A job that overruns its timeout (the filter's
+ * `timeoutMs` or the server's, counted once its filter is loaded) by a grace period, or whose
+ * filter takes longer than the load limit to load, gets its worker killed (native code cannot
+ * always be interrupted) and fails with FL_ERR_TIMEOUT. A worker past its RSS cap after a job
+ * exits and is replaced (a recycle, not a crash). On stop, workers drain: they get the shutdown
+ * grace to finish their jobs, and a job still held after it goes back to the queue without
+ * spending its attempt.
  */
 export class WorkerSupervisor {
   private readonly slots: Slot[] = [];
   private stopping = false;
   private watchdog: NodeJS.Timeout | undefined;
-  private readonly killedForTimeout = new Set<string>();
+  /** Workers killed by the watchdog, with the reason their job fails with. */
+  private readonly killedForTimeout = new Map<string, string>();
   restarts = 0;
   recycles = 0;
   private failedStarts = 0;
@@ -65,6 +69,11 @@ export class WorkerSupervisor {
       if (slot.ready && !slot.job && slot.child.connected) slot.child.send(message, () => {});
   }
 
+  /** The job each busy worker holds, as the watchdog sees it (phase, since, limit). */
+  get watched(): WatchedJob[] {
+    return this.slots.flatMap((s) => (s.job ? [{ ...s.job }] : []));
+  }
+
   get pids(): number[] {
     return this.slots.map((s) => s.child.pid ?? 0);
   }
@@ -91,7 +100,8 @@ export class WorkerSupervisor {
     this.slots.push(slot);
     child.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') slot.ready = true;
-      else if (m.type === 'claimed') slot.job = { id: m.jobId, since: Date.now() };
+      else if (m.type === 'claimed') slot.job = loadingJob(m.jobId, this.config.loadTimeoutMs);
+      else if (m.type === 'started') slot.job = runningJob(m.jobId, m.timeoutMs);
       else if (m.type === 'recycle') slot.recycledAt = m.rss;
       else if (m.type === 'done') {
         slot.job = undefined;
@@ -124,10 +134,11 @@ export class WorkerSupervisor {
       await this.spawn();
       return;
     }
-    const timedOut = this.killedForTimeout.delete(slot.workerId);
-    const reason = timedOut
-      ? `the job ran past its ${this.config.jobTimeoutMs} ms limit and its worker was stopped`
-      : `its worker process exited (${signal ?? `code ${code}`}) while running it`;
+    const overran = this.killedForTimeout.get(slot.workerId);
+    this.killedForTimeout.delete(slot.workerId);
+    const timedOut = overran !== undefined;
+    const reason =
+      overran ?? `its worker process exited (${signal ?? `code ${code}`}) while running it`;
     this.logger.warn(
       { worker: slot.workerId, code, signal, job: slot.job?.id },
       'worker exited; restarting',
@@ -154,14 +165,14 @@ export class WorkerSupervisor {
   }
 
   private checkTimeouts(): void {
-    const limit = this.config.jobTimeoutMs + 10_000;
     for (const slot of this.slots) {
-      if (slot.job && Date.now() - slot.job.since > limit) {
+      const reason = slot.job && overrun(slot.job);
+      if (slot.job && reason) {
         this.logger.error(
-          { worker: slot.workerId, job: slot.job.id },
-          'job overran its timeout; killing its worker',
+          { worker: slot.workerId, job: slot.job.id, phase: slot.job.phase },
+          'job overran its limit; killing its worker',
         );
-        this.killedForTimeout.add(slot.workerId);
+        this.killedForTimeout.set(slot.workerId, reason);
         slot.job = undefined;
         slot.child.kill('SIGKILL');
       }

@@ -10,7 +10,10 @@ import { RunnerCache } from './runner-cache.js';
 /** Messages a worker process sends to its supervisor over IPC. */
 export type WorkerMessage =
   | { type: 'ready'; workerId: string }
+  /** Took a job; its filter loads next (held to the server's load limit). */
   | { type: 'claimed'; jobId: string }
+  /** The job's filter is loaded: its timeout (the filter's or the server's) starts now. */
+  | { type: 'started'; jobId: string; timeoutMs: number }
   | { type: 'done'; jobId: string; outcome: JobOutcome; ms: number }
   /** Past its RSS cap after a job: it exits next, to be replaced (not a crash). */
   | { type: 'recycle'; rss: number };
@@ -39,10 +42,12 @@ export async function runWorker(
   const executor = new JobExecutor(queue, store, runners, logger, {
     workerId,
     leaseMs: config.leaseMs,
+    loadLeaseMs: config.loadTimeoutMs,
     jobTimeoutMs: config.jobTimeoutMs,
     maxPixels: config.maxPixels,
     recycleRssBytes: config.workerRecycleRssMb * 1024 * 1024,
     onClaim: (jobId) => send({ type: 'claimed', jobId }),
+    onStart: (jobId, timeoutMs) => send({ type: 'started', jobId, timeoutMs }),
     onDone: (jobId, outcome, ms) => send({ type: 'done', jobId, outcome, ms }),
   });
   // SIGTERM may come twice (to the process group, then from the supervisor): both mean drain
