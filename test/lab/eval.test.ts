@@ -206,7 +206,7 @@ const tiny = (saturation: number) => ({
   baseline: { filter: 'film-warm', params: { strength: 0.5, grain: 0 } },
   candidates: [{ filter: 'vivid', params: { saturation } }],
   metrics: ['ssim', 'psnr', 'latency_ms'],
-  gates: [{ metric: 'psnr', min: 25 }],
+  gates: [{ metric: 'psnr', min: 30 }],
 });
 
 describe('eval CLI: exit codes and compare', () => {
@@ -226,7 +226,7 @@ describe('eval CLI: exit codes and compare', () => {
     const strong = await cli('eval', await writeExperiment('tiny-b', tiny(1)), '--out', runs);
     expect(strong.code).toBe(EXIT.GATE_FAILED);
     expect(strong.stdout[0]).toMatch(/^NO-SHIP: No candidate passes every gate/);
-    expect(strong.stdout[1]).toMatch(/^ {2}FAIL vivid: mean psnr >= 25 \(value \d+\.\d+\)$/);
+    expect(strong.stdout[1]).toMatch(/^ {2}FAIL vivid: mean psnr >= 30 \(value \d+\.\d+\)$/);
     // the baseline's outputs are the same: taken from the cache
     expect(strong.stderr).toContain('2 filter outputs reused from the cache');
     const b = (await readdir(runs)).find((d) => d !== a.runId && d.startsWith('tiny-'))!;
@@ -240,7 +240,7 @@ describe('eval CLI: exit codes and compare', () => {
       / {2}psnr +\d+\.\d+ -> \d+\.\d+ \(Δ -\d+\.\d+\) paired Δ -\d+\.\d+ \[.*\] n=2/,
     );
     expect(text).toMatch(/ {2}ssim +0\.9\d+ -> 0\.9\d+/);
-    expect(text).toContain('gate now FAILS: mean psnr >= 25');
+    expect(text).toContain('gate now FAILS: mean psnr >= 30');
     // the baseline did not change at all
     expect(text).toMatch(/film-warm: NO-SHIP -> NO-SHIP, same version\n {2}ssim .*\(Δ 0\.000\)/);
 

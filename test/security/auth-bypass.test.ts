@@ -46,17 +46,17 @@ async function guardedRoutes(base: string, key: string, params: Record<string, s
 }
 
 /**
- * 401, the static files' 403 for a dot-segment path, or the 404 of no route matching (HEAD has
- * no body to tell: its GET twin is checked); anything else reached a handler without a key.
+ * 401, the static files' 403 for a dot-segment path, the 404 of no route matching, or the
+ * router's own 400 for a path it cannot read (a NUL byte: refused before any route is matched);
+ * HEAD has no body to tell, its GET twin is checked. Anything else reached a handler without a key.
  */
 function refused(method: string, res: { status: number; body: string }): boolean {
   if (res.status === 401 || res.status === 403) return true;
-  if (res.status !== 404) return false;
+  if (res.status !== 404 && res.status !== 400) return false;
   if (method === 'HEAD') return true;
   try {
-    return (JSON.parse(res.body) as { error: { message: string } }).error.message.startsWith(
-      'No route',
-    );
+    const { message } = (JSON.parse(res.body) as { error: { message: string } }).error;
+    return res.status === 404 ? message.startsWith('No route') : message === 'Bad Request';
   } catch {
     return false;
   }
