@@ -1,7 +1,8 @@
 /**
- * background-replace with and without colour decontamination (blend `decontaminate`): the lab's
- * edge_halo metric and the filter's run time per photo, and the outputs as PNG to look at.
- * Run: npx tsx scripts/decontaminate-compare.ts <out-dir> <photo>…
+ * A person filter (default background-replace) with and without colour decontamination (its
+ * blend step's `decontaminate`): the lab's edge_halo metric and the filter's run time per photo
+ * (median of 3 runs), and the outputs as PNG to look at.
+ * Run: npx tsx scripts/decontaminate-compare.ts [--filter id] <out-dir> <photo>…
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,10 +13,14 @@ import { readImage } from '../src/core/image/decode.js';
 import { encodeImage } from '../src/core/image/encode.js';
 import { edgeHalo } from '../src/lab/metrics/edge-halo.js';
 
-const [outDir, ...photos] = process.argv.slice(2);
-if (!outDir || !photos.length) throw new Error('usage: decontaminate-compare <out-dir> <photo>…');
+const args = process.argv.slice(2);
+const filterAt = args.indexOf('--filter');
+const filter = filterAt >= 0 ? args.splice(filterAt, 2)[1]! : 'background-replace';
+const [outDir, ...photos] = args;
+if (!outDir || !photos.length)
+  throw new Error('usage: decontaminate-compare [--filter id] <out-dir> <photo>…');
 await mkdir(outDir, { recursive: true });
-const { spec, baseDir } = await loadFilter('background-replace');
+const { spec, baseDir } = await loadFilter(filter);
 const ctx = createContext();
 const variant = (decontaminate: boolean) =>
   compile(
