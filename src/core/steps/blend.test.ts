@@ -45,6 +45,35 @@ describe('blend', () => {
     for (let i = 1; i < 64; i++) expect(out[i]!).toBeGreaterThanOrEqual(out[i - 1]! - 1e-6);
   });
 
+  it('decontaminates the kept input where the mask is fractional, nowhere else', () => {
+    // A red person over a green background, mixed at 50% in the middle column.
+    const w = 64;
+    const mask = createMask(
+      w,
+      1,
+      new Float32Array(w).map((_, x) => (x < 32 ? 1 : x > 32 ? 0 : 0.5)),
+    );
+    const photo = createImage(
+      w,
+      1,
+      new Float32Array(w * 3).map((_, i) => {
+        const m = mask.data[Math.floor(i / 3)]!;
+        return [0.8, 0.1, 0.1][i % 3]! * m + [0.1, 0.7, 0.1][i % 3]! * (1 - m);
+      }),
+    );
+    const backdrop = flat(w, 1, 0);
+    const plain = blend(photo, backdrop, mask, { ...NO, invert: true });
+    const clean = blend(photo, backdrop, mask, { ...NO, invert: true, decontaminate: true });
+    // 50% of the person over black: red 0.4, green 0.05, not the photo's green 0.2.
+    expect(plain.data[32 * 3 + 1]!).toBeCloseTo(0.2, 5);
+    expect(clean.data[32 * 3]!).toBeCloseTo(0.4, 1);
+    expect(clean.data[32 * 3 + 1]!).toBeLessThan(0.08);
+    for (const x of [0, 31, 33, 63])
+      expect(Array.from(clean.data.subarray(x * 3, x * 3 + 3))).toEqual(
+        Array.from(plain.data.subarray(x * 3, x * 3 + 3)),
+      );
+  });
+
   it('resizes an overlay and a mask of another size', () => {
     const out = blend(
       flat(8, 8, 0),
