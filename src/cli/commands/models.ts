@@ -27,6 +27,7 @@ export function registerModels(program: Command, io: Io): void {
 
   models
     .command('list')
+    .description('List the models installed in the models folder: id, format, version, licence')
     .option('--json', 'JSON output', false)
     .action(async (flags: { json: boolean }) => {
       const list = await store().list();
