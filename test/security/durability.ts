@@ -11,6 +11,7 @@ import { parseServerConfig } from '../../src/serve/config.js';
 import { newJobId, type JobRecord } from '../../src/serve/jobs.js';
 import type { JobQueue } from '../../src/serve/queue/queue.js';
 import { inputKey, type BlobStore } from '../../src/serve/storage/blob-store.js';
+import { testJob } from '../support/jobs.js';
 import { hasRedisServer, startRedis, type RedisServer } from '../support/services.js';
 import { SERVING, spawnCli, type CliProcess } from '../support/spawn-cli.js';
 
@@ -81,17 +82,7 @@ export async function enqueuePhoto(
 ): Promise<string> {
   const id = newJobId();
   await store.put(inputKey(id), image, 'image/jpeg');
-  await queue.enqueue({
-    id,
-    owner,
-    filter: 'vivid',
-    params: {},
-    seed: 0,
-    priority: 0,
-    maxAttempts: 3,
-    inputKey: inputKey(id),
-    expiresAt: Date.now() + 3_600_000,
-  });
+  await queue.enqueue(testJob(id, { owner, maxAttempts: 3 }));
   return id;
 }
 

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { circleFace } from './__fixtures__/synthetic-portrait.js';
+import { circleFace, maskAt as at } from './__fixtures__/synthetic-portrait.js';
 import { faceOvalMask } from './face-oval-mask.js';
-
-const at = (m: { width: number; data: Float32Array }, x: number, y: number) =>
-  m.data[y * m.width + x]!;
 
 describe('faceOvalMask', () => {
   it('is 1 inside the oval, 0 outside, and ramps across its edge', () => {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Mask } from '../image/image.js';
-import { circleFace, portrait } from './__fixtures__/synthetic-portrait.js';
+import { circleFace, maskAt as at, portrait } from './__fixtures__/synthetic-portrait.js';
 import { headMask } from './head-mask.js';
-
-const at = (m: Mask, x: number, y: number) => m.data[y * m.width + x]!;
 
 describe('headMask', () => {
   for (const [tone, skin] of [

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Mask } from '../image/image.js';
-import { circleFace, portrait } from './__fixtures__/synthetic-portrait.js';
+import { circleFace, maskAt as at, portrait } from './__fixtures__/synthetic-portrait.js';
 import { MESH } from './mesh-indices.js';
 import { visibleSkinMask } from './visible-skin-mask.js';
-
-const at = (m: Mask, x: number, y: number) => m.data[y * m.width + x]!;
 
 describe('visibleSkinMask', () => {
   it('is the skin of the whole person: crown and neck too, not the backdrop or the shirt', () => {

@@ -4,18 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_OWNER, type NewJob } from '../jobs.js';
 import { SqliteQueue } from './sqlite-queue.js';
+import { testJob } from '../../../test/support/jobs.js';
 
-const job = (id: string, owner = 'alice'): NewJob => ({
-  id,
-  owner,
-  filter: 'vivid',
-  params: {},
-  seed: 0,
-  priority: 0,
-  maxAttempts: 2,
-  inputKey: `inputs/${id}`,
-  expiresAt: Date.now() + 60_000,
-});
+const job = (id: string, owner = 'alice'): NewJob => testJob(id, { owner });
 
 describe('SqliteQueue', () => {
   let dir: string;

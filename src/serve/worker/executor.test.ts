@@ -12,7 +12,7 @@ import { compile, type Runner } from '../../core/filters/compile.js';
 import { validateSpec } from '../../core/filters/load.js';
 import { StepRegistry } from '../../core/steps/registry.js';
 import { defineStep } from '../../core/steps/step.js';
-import type { NewJob } from '../jobs.js';
+import { testJob } from '../../../test/support/jobs.js';
 import { SqliteQueue } from '../queue/sqlite-queue.js';
 import { inputKey } from '../storage/blob-store.js';
 import { LocalBlobStore } from '../storage/local-store.js';
@@ -95,18 +95,7 @@ describe('JobExecutor timeouts', () => {
   ) {
     const id = `job-${filter}`;
     await store.put(inputKey(id), photo, 'image/jpeg');
-    const job: NewJob = {
-      id,
-      owner: 'alice',
-      filter,
-      params: { ms },
-      seed: 0,
-      priority: 0,
-      maxAttempts: 1,
-      inputKey: inputKey(id),
-      expiresAt: Date.now() + 60_000,
-    };
-    await queue.enqueue(job);
+    await queue.enqueue(testJob(id, { owner: 'alice', filter, params: { ms }, maxAttempts: 1 }));
     const events: { event: string; at: number; timeoutMs?: number }[] = [];
     const executor = new JobExecutor(queue, store, source, pino({ level: 'silent' }), {
       workerId: 'w-test',

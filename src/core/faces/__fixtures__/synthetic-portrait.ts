@@ -6,6 +6,10 @@ import { createImage, createMask, type Image, type Mask } from '../../image/imag
 import type { Point3 } from '../face.js';
 import { MESH } from '../mesh-indices.js';
 
+/** The mask value at pixel (x, y). */
+export const maskAt = (m: Pick<Mask, 'width' | 'data'>, x: number, y: number): number =>
+  m.data[y * m.width + x]!;
+
 /** 468 landmarks whose face oval is a circle of radius r around (cx, cy). */
 export function circleFace(cx: number, cy: number, r: number): { landmarks: Point3[] } {
   const landmarks: Point3[] = Array.from({ length: 468 }, () => [cx, cy, 0]);
