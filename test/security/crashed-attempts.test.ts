@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RedisQueue } from '../../src/serve/queue/redis-queue.js';
 import type { ClaimedJob } from '../../src/serve/queue/queue.js';
 import { newJobId } from '../../src/serve/jobs.js';
+import { testJob } from '../support/jobs.js';
 import { waitFor } from '../support/server.js';
 import { Processes, QUEUE_BACKENDS } from './durability.js';
 
@@ -27,17 +28,7 @@ describe.skipIf(!redis.available)('attempts of a worker that died (redis)', () =
     const [dead, other] = await Promise.all([RedisQueue.connect(url), RedisQueue.connect(url)]);
     queues.push(dead, other);
     const id = newJobId();
-    await dead.enqueue({
-      id,
-      owner: 'test',
-      filter: 'vivid',
-      params: {},
-      seed: 0,
-      priority: 0,
-      maxAttempts,
-      inputKey: `inputs/${id}`,
-      expiresAt: Date.now() + 60_000,
-    });
+    await dead.enqueue(testJob(id, { maxAttempts }));
     expect((await dead.claim('w-dead', LEASE_MS))?.job).toMatchObject({ id, attempts: 1 });
     return { id, other };
   }
